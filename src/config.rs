@@ -1,0 +1,152 @@
+//! `manual.yaml`: the manual's settings, read strictly (an unknown key is an error, so a typo is
+//! never silently ignored) and resolved into a validated `Config`.
+
+use std::path::Path;
+
+use serde::Deserialize;
+
+use crate::date::PartialDate;
+use crate::diagnostic::Diagnostic;
+use crate::front_matter::parse_yaml;
+
+/// `manual.yaml` as written.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawConfig {
+    title: Option<String>,
+    organisation: Option<String>,
+    base_url: Option<String>,
+    next_update: Option<String>,
+    theme: Option<String>,
+    language: Option<String>,
+    badge_months: Option<u32>,
+}
+
+/// The manual's validated settings.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Config {
+    pub title: String,
+    pub organisation: Option<String>,
+    /// Always ends with `/`.
+    pub base_url: String,
+    pub next_update: Option<PartialDate>,
+    pub theme: String,
+    pub language: String,
+    pub badge_months: u32,
+}
+
+pub const FILE_NAME: &str = "manual.yaml";
+
+impl Config {
+    /// Reads `manual.yaml` from a manual's root folder.
+    pub fn from_root(root: &Path) -> Result<Config, Diagnostic> {
+        let path = root.join(FILE_NAME);
+        let bytes = std::fs::read(&path).map_err(|e| {
+            let d = Diagnostic::error(FILE_NAME, format!("cannot read {FILE_NAME}: {e}"));
+            if e.kind() == std::io::ErrorKind::NotFound {
+                d.with_help(format!(
+                    "run procbook in a manual's folder (the one with {FILE_NAME}), pass --root, or create a manual with `procbook init DIR`"
+                ))
+            } else {
+                d
+            }
+        })?;
+        let text = String::from_utf8(bytes).map_err(|e| {
+            Diagnostic::error(FILE_NAME, format!("{FILE_NAME} is not UTF-8 text"))
+                .at_offset(
+                    &String::from_utf8_lossy(e.as_bytes()),
+                    e.utf8_error().valid_up_to(),
+                )
+                .with_help("save the file as UTF-8 in your editor")
+        })?;
+        Config::parse(Path::new(FILE_NAME), &text)
+    }
+
+    /// Parses and validates the text of `manual.yaml`.
+    pub fn parse(path: &Path, text: &str) -> Result<Config, Diagnostic> {
+        let raw: RawConfig = parse_yaml(path, text, 1, text)?;
+        let title = raw.title.filter(|t| !t.trim().is_empty()).ok_or_else(|| {
+            Diagnostic::error(path, "the manual has no title")
+                .at(1, 1)
+                .with_help("add a line such as `title: Children's Services Procedures Manual`")
+        })?;
+        let next_update = raw
+            .next_update
+            .map(|s| {
+                s.parse::<PartialDate>().map_err(|e| {
+                    let line = line_of_key(text, "next_update");
+                    Diagnostic::error(path, format!("next_update: {e}"))
+                        .at(line, 1)
+                        .with_source_line(text)
+                })
+            })
+            .transpose()?;
+        let mut base_url = raw.base_url.unwrap_or_else(|| "/".to_owned());
+        if !base_url.ends_with('/') {
+            base_url.push('/');
+        }
+        Ok(Config {
+            title: title.trim().to_owned(),
+            organisation: raw.organisation,
+            base_url,
+            next_update,
+            theme: raw.theme.unwrap_or_else(|| "default".to_owned()),
+            language: raw.language.unwrap_or_else(|| "en-GB".to_owned()),
+            badge_months: raw.badge_months.unwrap_or(3),
+        })
+    }
+}
+
+/// The 1-based line on which `key:` is written at the top level of `text`, or 1.
+fn line_of_key(text: &str, key: &str) -> usize {
+    text.lines()
+        .position(|l| {
+            l.strip_prefix(key)
+                .is_some_and(|r| r.trim_start().starts_with(':'))
+        })
+        .map_or(1, |i| i + 1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> Result<Config, Diagnostic> {
+        Config::parse(Path::new("manual.yaml"), text)
+    }
+
+    #[test]
+    fn defaults_fill_what_is_not_given() {
+        let c = parse("title: Manual\n").unwrap();
+        assert_eq!(c.base_url, "/");
+        assert_eq!(c.theme, "default");
+        assert_eq!(c.language, "en-GB");
+        assert_eq!(c.badge_months, 3);
+    }
+
+    #[test]
+    fn base_url_gets_a_trailing_slash() {
+        let c = parse("title: M\nbase_url: https://example.org/manual\n").unwrap();
+        assert_eq!(c.base_url, "https://example.org/manual/");
+    }
+
+    #[test]
+    fn unknown_key_is_an_error_on_its_line() {
+        let d = parse("title: M\nbadge_month: 2\n").unwrap_err();
+        assert_eq!(d.line, 2);
+        assert!(d.help.unwrap().contains("badge_months"));
+    }
+
+    #[test]
+    fn bad_next_update_is_reported_on_its_line() {
+        let d = parse("title: M\nnext_update: March 2025\n").unwrap_err();
+        assert_eq!(d.line, 2);
+        assert!(d.message.contains("YYYY-MM"), "{}", d.message);
+    }
+
+    #[test]
+    fn missing_title_is_an_error() {
+        let d = parse("organisation: X\n").unwrap_err();
+        assert_eq!(d.message, "the manual has no title");
+    }
+}

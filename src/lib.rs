@@ -1,0 +1,23 @@
+//! procbook: builds a local authority's procedures manual, kept as Markdown chapters with YAML
+//! front matter, into a static website in the style of a tri.x manual.
+//!
+//! The build is a pipeline of stages, each a function from one value to the next, with I/O
+//! only at the two ends: `load` reads `content/`, `model` numbers and validates it, `markdown`
+//! renders chapter bodies, `render` produces the site's files in memory, and `write` swaps them
+//! into the output folder.
+
+pub mod build;
+pub mod cli;
+pub mod config;
+pub mod date;
+pub mod diagnostic;
+pub mod front_matter;
+pub mod glossary;
+pub mod html;
+pub mod init;
+pub mod load;
+pub mod markdown;
+pub mod model;
+pub mod render;
+pub mod slug;
+pub mod write;

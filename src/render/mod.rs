@@ -1,0 +1,319 @@
+//! Rendering the manual into the site's files, in memory: the contents page, one page per
+//! chapter, the glossary and local resources pages, and the theme's assets. Only `write`
+//! touches the disk.
+
+mod theme;
+mod views;
+
+use rayon::prelude::*;
+use serde::Serialize;
+
+pub use theme::{THEMES_DIR, Theme, template_error};
+pub use views::{ChapterView, LinkView, SiteView};
+
+use crate::date::PartialDate;
+use crate::diagnostic::Diagnostic;
+use crate::front_matter::Status;
+use crate::glossary::Entry;
+use crate::markdown::Rendered;
+use crate::model::{Chapter, Manual};
+use views::{ChapterEntry, PartView, chapter_entry, chapter_link, part_views, see_also_links, toc};
+
+/// One file of the built site. `path` is relative to the output folder, with `/`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutputFile {
+    pub path: String,
+    pub bytes: Vec<u8>,
+}
+
+impl OutputFile {
+    pub fn new(path: impl Into<String>, bytes: impl Into<Vec<u8>>) -> Self {
+        OutputFile {
+            path: path.into(),
+            bytes: bytes.into(),
+        }
+    }
+}
+
+/// What a build knows beyond the manual: the day it runs.
+#[derive(Debug, Clone, Copy)]
+pub struct RenderInfo {
+    pub today: chrono::NaiveDate,
+}
+
+#[derive(Serialize)]
+struct IndexPage<'a> {
+    site: &'a SiteView,
+    root: &'static str,
+    page_title: String,
+    parts: Vec<PartView>,
+}
+
+#[derive(Serialize)]
+struct ChapterPage<'a> {
+    site: &'a SiteView,
+    root: &'static str,
+    page_title: String,
+    chapter: ChapterView,
+}
+
+#[derive(Serialize)]
+struct GlossaryPage<'a> {
+    site: &'a SiteView,
+    root: &'static str,
+    page_title: String,
+    entries: Vec<GlossaryItem<'a>>,
+    letters: Vec<String>,
+}
+
+#[derive(Serialize)]
+struct GlossaryItem<'a> {
+    entry: &'a Entry,
+    letter: String,
+    first_of_letter: bool,
+}
+
+#[derive(Serialize)]
+struct LocalPage<'a> {
+    site: &'a SiteView,
+    root: &'static str,
+    page_title: String,
+    chapters: Vec<ChapterEntry>,
+}
+
+#[derive(Serialize)]
+struct PlainPage<'a> {
+    site: &'a SiteView,
+    root: &'static str,
+    page_title: String,
+}
+
+/// Renders every page of the site. `rendered[i]` is the body of `manual.chapters[i]`.
+pub fn render_site(
+    manual: &Manual,
+    rendered: &[Rendered],
+    theme: &Theme,
+    info: RenderInfo,
+) -> Result<Vec<OutputFile>, Diagnostic> {
+    let site = site_view(manual, info);
+    let render =
+        |name: &str, path: String, ctx: &dyn erased::Ctx| -> Result<OutputFile, Diagnostic> {
+            let context = ctx
+                .context()
+                .map_err(|e| template_error(std::path::Path::new(name), &e))?;
+            let html = theme.tera.render(name, &context).map_err(|e| {
+                template_error(
+                    &std::path::Path::new(THEMES_DIR)
+                        .join(&manual.config.theme)
+                        .join("templates")
+                        .join(name),
+                    &e,
+                )
+            })?;
+            Ok(OutputFile::new(path, html))
+        };
+
+    let mut files: Vec<OutputFile> = manual
+        .chapters
+        .par_iter()
+        .enumerate()
+        .filter(|(_, c)| c.external_url.is_none())
+        .map(|(i, chapter)| {
+            let page = ChapterPage {
+                site: &site,
+                root: "../",
+                page_title: format!("{} {}", chapter.number, chapter.title),
+                chapter: chapter_view(manual, i, chapter, &rendered[i], info),
+            };
+            render(
+                "chapter.html",
+                chapter.page_path().unwrap_or_default(),
+                &page,
+            )
+        })
+        .collect::<Result<_, _>>()?;
+
+    files.push(render(
+        "index.html",
+        "index.html".into(),
+        &IndexPage {
+            site: &site,
+            root: "",
+            page_title: "Contents".into(),
+            parts: part_views(manual),
+        },
+    )?);
+    files.push(render(
+        "glossary.html",
+        "glossary.html".into(),
+        &GlossaryPage {
+            site: &site,
+            root: "",
+            page_title: "Glossary".into(),
+            entries: glossary_items(&manual.glossary.entries),
+            letters: glossary_letters(&manual.glossary.entries),
+        },
+    )?);
+    files.push(render(
+        "local.html",
+        "local-resources.html".into(),
+        &LocalPage {
+            site: &site,
+            root: "",
+            page_title: "Local resources".into(),
+            chapters: manual
+                .chapters
+                .iter()
+                .filter(|c| c.local)
+                .map(|c| chapter_entry(manual, c, ""))
+                .collect(),
+        },
+    )?);
+    files.push(render(
+        "404.html",
+        "404.html".into(),
+        &PlainPage {
+            site: &site,
+            root: "",
+            page_title: "Page not found".into(),
+        },
+    )?);
+    for (name, bytes) in &theme.assets {
+        files.push(OutputFile::new(format!("assets/{name}"), bytes.clone()));
+    }
+    Ok(files)
+}
+
+fn site_view(manual: &Manual, info: RenderInfo) -> SiteView {
+    let c = &manual.config;
+    SiteView {
+        title: c.title.clone(),
+        organisation: c.organisation.clone(),
+        language: c.language.clone(),
+        base_url: c.base_url.clone(),
+        generated: PartialDate::from_naive(info.today).long(),
+        generator: concat!("procbook ", env!("CARGO_PKG_VERSION")),
+    }
+}
+
+fn chapter_view(
+    manual: &Manual,
+    index: usize,
+    chapter: &Chapter,
+    rendered: &Rendered,
+    info: RenderInfo,
+) -> ChapterView {
+    let part = &manual.parts[chapter.part];
+    let mut breadcrumb = vec![
+        LinkView {
+            title: "Contents".into(),
+            url: "../index.html".into(),
+            number: None,
+            description: None,
+            external: false,
+        },
+        LinkView {
+            title: part.title.clone(),
+            url: format!("../index.html#part-{}", part.number),
+            number: Some(part.number.to_string()),
+            description: None,
+            external: false,
+        },
+    ];
+    if let Some(sub) = chapter.sub_section.and_then(|s| match &part.items[s] {
+        crate::model::PartItem::SubSection(sub) => Some(sub),
+        crate::model::PartItem::Chapter(_) => None,
+    }) {
+        breadcrumb.push(LinkView {
+            title: sub.title.clone(),
+            url: format!(
+                "../index.html#section-{}",
+                sub.number.to_string().replace('.', "-")
+            ),
+            number: Some(sub.number.to_string()),
+            description: None,
+            external: false,
+        });
+    }
+    let neighbour = |range: &mut dyn Iterator<Item = usize>| {
+        range
+            .map(|i| &manual.chapters[i])
+            .find(|c| c.external_url.is_none())
+            .map(|c| chapter_link(c, "../"))
+    };
+    ChapterView {
+        id: chapter.id.to_string(),
+        number: chapter.number.to_string(),
+        title: chapter.title.clone(),
+        summary: chapter.summary.clone(),
+        owner: chapter.owner.clone(),
+        review_due: chapter.review_due.map(|d| d.month_year()),
+        review_overdue: chapter.review_due.is_some_and(|d| d.is_past(info.today)),
+        updated: chapter.updated.map(|d| d.long()),
+        updated_iso: chapter.updated.map(|d| d.to_string()),
+        local: chapter.local,
+        intranet_only: chapter.intranet_only,
+        under_review: chapter.status == Status::UnderReview,
+        draft: chapter.status == Status::Draft,
+        url: format!(
+            "{}{}",
+            manual.config.base_url,
+            chapter.page_path().unwrap_or_default()
+        ),
+        breadcrumb,
+        toc: toc(&rendered.sections),
+        body: rendered.html.clone(),
+        see_also: see_also_links(manual, &chapter.see_also, "../"),
+        previous: neighbour(&mut (0..index).rev()),
+        next: neighbour(&mut (index + 1..manual.chapters.len())),
+    }
+}
+
+fn letter(entry: &Entry) -> String {
+    entry
+        .term
+        .chars()
+        .next()
+        .map(|c| c.to_uppercase().to_string())
+        .unwrap_or_default()
+}
+
+fn glossary_items(entries: &[Entry]) -> Vec<GlossaryItem<'_>> {
+    let mut previous = String::new();
+    entries
+        .iter()
+        .map(|entry| {
+            let letter = letter(entry);
+            let first_of_letter = letter != previous;
+            previous.clone_from(&letter);
+            GlossaryItem {
+                entry,
+                letter,
+                first_of_letter,
+            }
+        })
+        .collect()
+}
+
+/// The first letters of the glossary's terms, for its A–Z jump list.
+fn glossary_letters(entries: &[Entry]) -> Vec<String> {
+    let mut letters: Vec<String> = entries.iter().map(letter).collect();
+    letters.dedup();
+    letters
+}
+
+/// Lets one closure render pages whose views are of different types.
+mod erased {
+    use serde::Serialize;
+    use tera::Context;
+
+    pub trait Ctx: Sync {
+        fn context(&self) -> tera::Result<Context>;
+    }
+
+    impl<T: Serialize + Sync> Ctx for T {
+        fn context(&self) -> tera::Result<Context> {
+            Context::from_serialize(self)
+        }
+    }
+}
