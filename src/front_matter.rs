@@ -80,7 +80,7 @@ pub fn parse_yaml<T: DeserializeOwned>(
                 loc.column().max(1) as usize,
             )
         });
-        let help = help_for(&message);
+        let (message, help) = help_for(&message);
         let diagnostic = Diagnostic::error(path, message)
             .at(line, column)
             .with_source_line(source);
@@ -104,14 +104,14 @@ fn plain_message(err: &serde_saphyr::Error) -> String {
     let text = text.replace("unknown field", "unknown key");
     let mut chars = text.chars();
     match chars.next() {
-        Some(first) => first.to_uppercase().chain(chars).collect(),
-        None => "The YAML could not be read".to_owned(),
+        Some(first) => first.to_lowercase().chain(chars).collect(),
+        None => "the YAML could not be read".to_owned(),
     }
 }
 
 /// Plain-English advice for the YAML mistakes authors make most.
-fn help_for(message: &str) -> Option<String> {
-    if let Some(rest) = message.strip_prefix("Unknown key `") {
+fn help_for(message: &str) -> (String, Option<String>) {
+    if let Some(rest) = message.strip_prefix("unknown key `") {
         let key = rest.split('`').next().unwrap_or_default();
         let expected: Vec<&str> = rest
             .split("expected one of ")
@@ -122,20 +122,27 @@ fn help_for(message: &str) -> Option<String> {
             .map(|k| k.trim_matches(|c| c == '`' || c == ' '))
             .filter(|k| !k.is_empty())
             .collect();
-        return Some(match closest(key, &expected) {
+        let help = match closest(key, &expected) {
             Some(best) => format!("did you mean `{best}`? Keys are case-sensitive"),
             None => format!("the keys allowed here are: {}", expected.join(", ")),
-        });
+        };
+        return (format!("unknown key `{key}`"), Some(help));
     }
-    if message.contains("mapping values are not allowed")
-        || message.contains("did not find expected")
-    {
-        return Some(
-            "a value that contains `: ` must be put in quotes, e.g. title: \"Appendix 1: Forms\""
-                .to_owned(),
+    let syntax = [
+        "indicator",
+        "did not find expected",
+        "found unexpected",
+        "while scanning",
+        "while parsing",
+        "mapping values",
+    ];
+    if syntax.iter().any(|s| message.contains(s)) {
+        return (
+            format!("the front matter is not valid YAML ({message})"),
+            Some("check this line and the one before it: a list in [brackets] must end with ], quotes must be closed, and a value containing `: ` must be put in quotes, e.g. title: \"Appendix 1: Forms\"".to_owned()),
         );
     }
-    None
+    (message.to_owned(), None)
 }
 
 /// The candidate nearest to `word` by edit distance, if it is near enough to be a typo.
@@ -275,11 +282,7 @@ mod tests {
         let yaml = split(p(), src).unwrap().yaml.unwrap();
         let d = parse_yaml::<ChapterMeta>(p(), yaml, 2, src).unwrap_err();
         assert_eq!(d.line, 3, "{d}");
-        assert!(
-            d.message.starts_with("Unknown key `titel`"),
-            "{}",
-            d.message
-        );
+        assert_eq!(d.message, "unknown key `titel`");
         assert_eq!(
             d.help.as_deref(),
             Some("did you mean `title`? Keys are case-sensitive")

@@ -304,16 +304,8 @@ impl<'a> Renderer<'_, 'a> {
                 escape(&number)
             )
         };
-        let label = if number.is_empty() {
-            escape(title)
-        } else {
-            format!("{} {}", escape(&number), escape(title))
-        };
         self.events.push(Event::Html(
-            format!(
-                "<{tag} id=\"{anchor}\">{number_html}{inner}<a class=\"anchor-link\" href=\"#{anchor}\" aria-label=\"Link to {label}\">#</a></{tag}>\n"
-            )
-            .into(),
+            format!("<{tag} id=\"{anchor}\">{number_html}{inner}</{tag}>\n").into(),
         ));
         if level <= 3 {
             self.out.sections.push(Section {

@@ -99,7 +99,8 @@ pub fn assemble(
                         first.path.display()
                     ),
                 )
-                .at(1, 1)
+                .at(line_of_key(&c.source, "id"), 1)
+                .with_source_line(&c.source)
                 .with_help(
                     "ids must be unique: give one of them another `id:` in its front matter",
                 ),

@@ -215,7 +215,7 @@ fn chapter_view(
         LinkView {
             title: part.title.clone(),
             url: format!("../index.html#part-{}", part.number),
-            number: Some(part.number.to_string()),
+            number: Some(format!("{}.", part.number)),
             description: None,
             external: false,
         },

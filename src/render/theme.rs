@@ -54,6 +54,10 @@ const ASSETS: &[(&str, &[u8])] = &[
         "procbook.js",
         include_bytes!("../../themes/default/static/procbook.js"),
     ),
+    (
+        "favicon.svg",
+        include_bytes!("../../themes/default/static/favicon.svg"),
+    ),
 ];
 
 pub const THEMES_DIR: &str = "themes";
@@ -103,6 +107,8 @@ impl Theme {
         }
         let mut tera = Tera::default();
         tera.autoescape_on(vec![".html", ".xml"]);
+        // tera's own escaping also rewrites `/`, which bloats every URL; these five suffice.
+        tera.set_escape_fn(crate::html::escape);
         if let Err(e) =
             tera.add_raw_templates(templates.iter().map(|(n, t, _)| (n.as_str(), t.as_str())))
         {
@@ -175,4 +181,36 @@ fn files_under(dir: &Path) -> Vec<(String, PathBuf)> {
             (!rel.starts_with('.')).then(|| (rel, e.path().to_path_buf()))
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Regression: a file added to themes/default/ but not to TEMPLATES or ASSETS works when
+    /// building the demo manual (whose own themes/ folder is the default theme) and nowhere else.
+    #[test]
+    fn every_default_theme_file_is_built_in() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("themes/default");
+        for (rel, _) in files_under(&dir.join("templates")) {
+            assert!(
+                TEMPLATES.iter().any(|(n, _)| *n == rel),
+                "templates/{rel} is not in TEMPLATES"
+            );
+        }
+        for (rel, _) in files_under(&dir.join("static")) {
+            assert!(
+                ASSETS.iter().any(|(n, _)| *n == rel),
+                "static/{rel} is not in ASSETS"
+            );
+        }
+    }
+
+    #[test]
+    fn an_unknown_theme_is_reported_in_manual_yaml() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = Theme::load(dir.path(), "fancy").err().unwrap();
+        assert_eq!(d.path, Path::new("manual.yaml"));
+        assert!(d.message.contains("the theme `fancy` was not found"));
+    }
 }

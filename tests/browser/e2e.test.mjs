@@ -1,0 +1,131 @@
+// What a reader sees in the built demo manual, in headless Chromium.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { chromium } from "playwright-core";
+import { serve } from "./server.mjs";
+
+const SITE = process.env.SITE_DIR;
+assert.ok(SITE, "SITE_DIR must name a built site");
+let server, browser;
+
+before(async () => {
+  server = await serve(SITE);
+  browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
+    // playwright gives every launch a fresh, empty profile of its own.
+    args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--no-first-run"],
+  });
+});
+after(async () => { await browser?.close(); server?.close(); });
+
+async function page(opts = {}) {
+  const context = await browser.newContext(opts);
+  const p = await context.newPage();
+  const errors = [];
+  p.on("pageerror", (e) => errors.push(e.message));
+  p.on("console", (m) => { if (m.type() === "error") errors.push(m.text()); });
+  p.on("response", (r) => { if (r.status() >= 400) errors.push(`${r.status()} ${r.url()}`); });
+  p.errors = errors;
+  return p;
+}
+
+test("the contents page shows the numbered parts, sub-sections and chapters", async () => {
+  const p = await page();
+  await p.goto(server.url + "index.html");
+  assert.equal(await p.locator("h1").count(), 1);
+  assert.equal(await p.title(), "Children's Services Procedures Manual | Exampleshire County Council");
+  assert.match(await p.locator("#part-1").innerText(), /^1\.\s+All Children$/);
+  const s47 = p.locator(".toc-chapter").filter({ has: p.locator(":scope > .num", { hasText: /^1\.3\.4$/ }) });
+  assert.match(await s47.innerText(), /^1\.3\.4\s+Child Protection Enquiries \(Section 47\)/);
+  assert.deepEqual(p.errors, []);
+});
+
+test("following a chapter link from the contents page opens the chapter a reader expects", async () => {
+  const p = await page();
+  await p.goto(server.url + "index.html");
+  await p.getByRole("link", { name: "Children Missing from Home or Care", exact: true }).click();
+  await p.waitForURL(/chapters\/children-missing-from-care\.html$/);
+  const h1 = await p.locator("h1").innerText();
+  assert.match(h1, /^3\.5\.1\s+Children Missing from Home or Care$/);
+  assert.ok(await p.getByRole("heading", { name: "Scope of this chapter" }).isVisible());
+  const crumbs = await p.getByRole("navigation", { name: "Breadcrumb" }).innerText();
+  assert.match(crumbs, /Contents.*Children in Particular Circumstances.*Children Missing and Exploitation/s);
+  // The chapter's own contents list jumps to its numbered sections.
+  const toc = p.getByRole("navigation", { name: "Contents" });
+  const first = toc.getByRole("link").first();
+  const target = (await first.getAttribute("href")).slice(1);
+  await first.click();
+  assert.equal(new URL(p.url()).hash, "#" + target);
+  assert.match(await p.locator(`#${target}`).innerText(), /^1\.\s+\S/);
+  assert.ok(await p.locator(`#${target}`).isVisible());
+  assert.deepEqual(p.errors, []);
+});
+
+test("every chapter linked from the contents page loads with one heading and its scope", async () => {
+  const p = await page();
+  await p.goto(server.url + "index.html");
+  const hrefs = await p.locator(".toc-chapter a:not(.external)").evaluateAll((as) => as.map((a) => a.href));
+  assert.ok(hrefs.length >= 40, `only ${hrefs.length} chapters`);
+  for (const href of new Set(hrefs.map((h) => h.split("#")[0]))) {
+    const res = await p.goto(href);
+    assert.equal(res.status(), 200, href);
+    assert.equal(await p.locator("h1").count(), 1, href);
+    assert.equal(await p.locator("#scope").count(), 1, href);
+  }
+  assert.deepEqual(p.errors, []);
+});
+
+test("text size and high contrast can be changed and are remembered", async () => {
+  const p = await page();
+  await p.goto(server.url + "chapters/strategy-discussions.html");
+  const before = await p.evaluate(() => parseFloat(getComputedStyle(document.body).fontSize));
+  await p.getByRole("button", { name: /larger text/ }).click();
+  const larger = await p.evaluate(() => parseFloat(getComputedStyle(document.body).fontSize));
+  assert.ok(larger > before, `${larger} > ${before}`);
+  await p.getByRole("button", { name: "High contrast" }).click();
+  assert.equal(await p.getByRole("button", { name: "High contrast" }).getAttribute("aria-pressed"), "true");
+  const bg = await p.evaluate(() => getComputedStyle(document.body).backgroundColor);
+  assert.equal(bg, "rgb(0, 0, 0)");
+  await p.reload();
+  assert.equal(await p.evaluate(() => document.documentElement.getAttribute("data-text-size")), "large");
+  assert.ok(await p.evaluate(() => document.documentElement.classList.contains("high-contrast")));
+});
+
+test("a printed chapter carries its number, title, print date and address", async () => {
+  const p = await page();
+  await p.goto(server.url + "chapters/strategy-discussions.html");
+  await p.emulateMedia({ media: "print" });
+  assert.ok(!(await p.locator(".site-header").isVisible()), "no site header on paper");
+  const source = await p.locator(".print-source").innerText();
+  assert.match(source, /^1\.3\.3 Strategy Discussions\. From Children's Services Procedures Manual: http:\/\/127\.0\.0\.1:\d+\/chapters\/strategy-discussions\.html$/);
+  const today = new Date().toLocaleDateString("en-GB", { day: "numeric", month: "long", year: "numeric" });
+  assert.match(await p.locator(".print-notice").innerText(), new RegExp(`^Printed on ${today}\\.`));
+  const pdf = await p.pdf({ format: "A4" });
+  assert.ok(pdf.length > 10000);
+});
+
+test("on a phone the page does not scroll sideways, even with tables", async () => {
+  const p = await page({ viewport: { width: 360, height: 740 } });
+  for (const chapter of ["social-worker-visits", "case-records-and-retention", "local-contacts"]) {
+    await p.goto(server.url + `chapters/${chapter}.html`);
+    const overflow = await p.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    assert.ok(overflow <= 0, `${chapter} overflows by ${overflow}px`);
+  }
+});
+
+test("without JavaScript the chapter is readable and the controls stay hidden", async () => {
+  const p = await page({ javaScriptEnabled: false });
+  await p.goto(server.url + "chapters/private-fostering.html");
+  assert.match(await p.locator("h1").innerText(), /Private Fostering/);
+  assert.ok(!(await p.locator(".display-controls").isVisible()));
+  assert.ok((await p.locator(".chapter-body").innerText()).split(/\s+/).length > 300);
+});
+
+test("the keyboard reaches the skip link first and it moves focus to the content", async () => {
+  const p = await page();
+  await p.goto(server.url + "chapters/assessments.html");
+  await p.keyboard.press("Tab");
+  assert.equal(await p.evaluate(() => document.activeElement.textContent), "Skip to main content");
+  await p.keyboard.press("Enter");
+  assert.equal(await p.evaluate(() => document.activeElement.id), "main");
+});

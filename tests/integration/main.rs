@@ -1,0 +1,10 @@
+//! Integration tests: one binary (to keep link times down) with a module per area. Each test
+//! copies a fixture manual from `tests/fixtures/` to a temporary folder and runs the real
+//! `procbook` binary on it.
+
+mod browser;
+mod build;
+mod cli;
+mod errors;
+mod harness;
+mod snapshots;
