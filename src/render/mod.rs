@@ -62,15 +62,14 @@ struct GlossaryPage<'a> {
     site: &'a SiteView,
     root: &'static str,
     page_title: String,
-    entries: Vec<GlossaryItem<'a>>,
-    letters: Vec<String>,
+    groups: Vec<LetterGroup<'a>>,
 }
 
+/// The glossary's entries under one initial letter.
 #[derive(Serialize)]
-struct GlossaryItem<'a> {
-    entry: &'a Entry,
+struct LetterGroup<'a> {
     letter: String,
-    first_of_letter: bool,
+    entries: Vec<&'a Entry>,
 }
 
 #[derive(Serialize)]
@@ -150,8 +149,7 @@ pub fn render_site(
             site: &site,
             root: "",
             page_title: "Glossary".into(),
-            entries: glossary_items(&manual.glossary.entries),
-            letters: glossary_letters(&manual.glossary.entries),
+            groups: letter_groups(&manual.glossary.entries),
         },
     )?);
     files.push(render(
@@ -269,37 +267,25 @@ fn chapter_view(
     }
 }
 
-fn letter(entry: &Entry) -> String {
-    entry
-        .term
-        .chars()
-        .next()
-        .map(|c| c.to_uppercase().to_string())
-        .unwrap_or_default()
-}
-
-fn glossary_items(entries: &[Entry]) -> Vec<GlossaryItem<'_>> {
-    let mut previous = String::new();
-    entries
-        .iter()
-        .map(|entry| {
-            let letter = letter(entry);
-            let first_of_letter = letter != previous;
-            previous.clone_from(&letter);
-            GlossaryItem {
-                entry,
+/// Entries (already sorted by term) grouped by their initial letter, for the A–Z page.
+fn letter_groups(entries: &[Entry]) -> Vec<LetterGroup<'_>> {
+    let mut groups: Vec<LetterGroup<'_>> = Vec::new();
+    for entry in entries {
+        let letter: String = entry
+            .term
+            .chars()
+            .take(1)
+            .flat_map(char::to_uppercase)
+            .collect();
+        match groups.last_mut() {
+            Some(g) if g.letter == letter => g.entries.push(entry),
+            _ => groups.push(LetterGroup {
                 letter,
-                first_of_letter,
-            }
-        })
-        .collect()
-}
-
-/// The first letters of the glossary's terms, for its A–Z jump list.
-fn glossary_letters(entries: &[Entry]) -> Vec<String> {
-    let mut letters: Vec<String> = entries.iter().map(letter).collect();
-    letters.dedup();
-    letters
+                entries: vec![entry],
+            }),
+        }
+    }
+    groups
 }
 
 /// Lets one closure render pages whose views are of different types.

@@ -129,3 +129,28 @@ test("the keyboard reaches the skip link first and it moves focus to the content
   await p.keyboard.press("Enter");
   assert.equal(await p.evaluate(() => document.activeElement.id), "main");
 });
+
+// WCAG 2.2 AA, as axe-core measures it, on every kind of page, in both colour schemes.
+const AXE = (await import("node:fs")).readFileSync(new URL("./node_modules/axe-core/axe.min.js", import.meta.url), "utf8");
+const PAGES = ["index.html", "chapters/children-missing-from-care.html", "chapters/local-contacts.html", "glossary.html", "local-resources.html", "404.html"];
+
+for (const contrast of [false, true]) {
+  test(`no WCAG 2.2 AA violations${contrast ? " in high contrast" : ""}`, async () => {
+    const p = await page();
+    const found = [];
+    for (const path of PAGES) {
+      await p.goto(server.url + path);
+      if (contrast) {
+        await p.getByRole("button", { name: "High contrast" }).click();
+      }
+      await p.addScriptTag({ content: AXE });
+      const result = await p.evaluate(() => window.axe.run(document, {
+        runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"] },
+      }));
+      for (const v of result.violations) {
+        found.push(`${path}: ${v.id} (${v.impact}) ${v.help}: ${v.nodes.slice(0, 3).map((n) => n.target.join(" ")).join(", ")}`);
+      }
+    }
+    assert.deepEqual(found, []);
+  });
+}
