@@ -18,6 +18,7 @@ pub mod init;
 pub mod load;
 pub mod markdown;
 pub mod model;
+pub mod outline;
 pub mod render;
 pub mod slug;
 pub mod write;

@@ -10,11 +10,12 @@
 use std::collections::HashSet;
 use std::path::Path;
 
-use pulldown_cmark::{CowStr, Event, HeadingLevel, Options, Parser, Tag, TagEnd};
+use pulldown_cmark::{CowStr, Event, HeadingLevel, Parser, Tag, TagEnd};
 
 use crate::diagnostic::Diagnostic;
 use crate::html::escape;
 use crate::model::{Chapter, ChapterId, Manual};
+use crate::outline::{Numberer, markdown_options, split_number};
 use crate::slug::slugify;
 
 /// Ids the page templates use; a section anchor never takes one of these.
@@ -58,10 +59,6 @@ pub struct Rendered {
 pub fn render_chapter(manual: &Manual, index: usize) -> Rendered {
     let chapter = &manual.chapters[index];
     let body = chapter.body();
-    let options = Options::ENABLE_TABLES
-        | Options::ENABLE_FOOTNOTES
-        | Options::ENABLE_STRIKETHROUGH
-        | Options::ENABLE_HEADING_ATTRIBUTES;
     let mut r = Renderer {
         manual,
         chapter,
@@ -72,11 +69,9 @@ pub fn render_chapter(manual: &Manual, index: usize) -> Rendered {
         link_depth: 0,
         code_depth: 0,
         used_terms: vec![false; manual.glossary.entries.len()],
-        h2_count: 0,
-        h3_count: 0,
-        current_h2: None,
+        numberer: Numberer::default(),
     };
-    for (event, range) in Parser::new_ext(body, options).into_offset_iter() {
+    for (event, range) in Parser::new_ext(body, markdown_options()).into_offset_iter() {
         r.event(event, chapter.body_offset + range.start);
     }
     let mut html = String::with_capacity(body.len() * 3 / 2);
@@ -140,9 +135,7 @@ struct Renderer<'m, 'a> {
     link_depth: usize,
     code_depth: usize,
     used_terms: Vec<bool>,
-    h2_count: u32,
-    h3_count: u32,
-    current_h2: Option<String>,
+    numberer: Numberer,
 }
 
 impl<'a> Renderer<'_, 'a> {
@@ -253,25 +246,7 @@ impl<'a> Renderer<'_, 'a> {
             HeadingLevel::H5 => 5,
             HeadingLevel::H6 => 6,
         };
-        let number = match (level, own_number) {
-            (2 | 3, Some(n)) if n.starts_with("Appendix") => n,
-            (2, own) => {
-                self.h2_count += 1;
-                self.h3_count = 0;
-                let n = own.unwrap_or_else(|| self.h2_count.to_string());
-                self.current_h2 = Some(n.clone());
-                n
-            }
-            (3, own) => {
-                self.h3_count += 1;
-                match (own, &self.current_h2) {
-                    (Some(n), _) => n,
-                    (None, Some(parent)) => format!("{parent}.{}", self.h3_count),
-                    (None, None) => String::new(),
-                }
-            }
-            _ => String::new(),
-        };
+        let number = self.numberer.number(level, own_number);
         let wanted =
             h.id.as_deref()
                 .map(str::to_owned)
@@ -491,40 +466,6 @@ fn static_path(dest: &str) -> Option<String> {
     Some(format!("../static/{rest}"))
 }
 
-/// Splits an author's own number off a heading: "6. Placements" → ("6", "Placements"),
-/// "3.5 Consent" → ("3.5", "Consent"), "Appendix 1: Forms" → ("Appendix 1", "Forms").
-/// A lone number without a dot ("2024 Protocol") is part of the title.
-pub fn split_number(title: &str) -> (Option<String>, &str) {
-    if let Some(rest) = title.strip_prefix("Appendix ") {
-        let n: String = rest
-            .chars()
-            .take_while(|c| c.is_ascii_alphanumeric())
-            .collect();
-        if !n.is_empty() && n.len() <= 3 {
-            let after = rest[n.len()..].trim_start_matches([':', ' ', '-', '–', '.']);
-            if !after.is_empty() && after.len() < rest.len() - n.len() {
-                return (Some(format!("Appendix {n}")), after);
-            }
-        }
-        return (None, title);
-    }
-    let digits_and_dots = title
-        .char_indices()
-        .find(|(_, c)| !(c.is_ascii_digit() || *c == '.'))
-        .map_or(title.len(), |(i, _)| i);
-    let candidate = &title[..digits_and_dots];
-    let rest = &title[digits_and_dots..];
-    let has_dot = candidate.contains('.');
-    let number = candidate.trim_end_matches('.');
-    let well_formed =
-        !number.is_empty() && number.split('.').all(|p| !p.is_empty() && p.len() <= 3);
-    if well_formed && has_dot && rest.starts_with(char::is_whitespace) && !rest.trim().is_empty() {
-        (Some(number.to_owned()), rest.trim_start())
-    } else {
-        (None, title)
-    }
-}
-
 /// Removes the first `n` bytes of text (an author's number) from a heading's events.
 fn strip_number_events(events: Vec<Event<'_>>, mut n: usize) -> Vec<Event<'_>> {
     let mut out = Vec::with_capacity(events.len());
@@ -554,22 +495,6 @@ fn strip_number_events(events: Vec<Event<'_>>, mut n: usize) -> Vec<Event<'_>> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn author_numbers_are_split_off_headings() {
-        assert_eq!(
-            split_number("6. Placements of Children"),
-            (Some("6".into()), "Placements of Children")
-        );
-        assert_eq!(split_number("3.5 Consent"), (Some("3.5".into()), "Consent"));
-        assert_eq!(
-            split_number("Appendix 1: Forms"),
-            (Some("Appendix 1".into()), "Forms")
-        );
-        assert_eq!(split_number("2024 Protocol"), (None, "2024 Protocol"));
-        assert_eq!(split_number("Introduction"), (None, "Introduction"));
-        assert_eq!(split_number("1.5"), (None, "1.5"));
-    }
 
     #[test]
     fn relative_md_links_are_recognised() {
