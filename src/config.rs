@@ -8,6 +8,7 @@ use serde::Deserialize;
 use crate::date::PartialDate;
 use crate::diagnostic::Diagnostic;
 use crate::front_matter::parse_yaml;
+use crate::history::Thresholds;
 
 /// `manual.yaml` as written.
 #[derive(Debug, Deserialize)]
@@ -20,10 +21,21 @@ struct RawConfig {
     theme: Option<String>,
     language: Option<String>,
     badge_months: Option<u32>,
+    amendments: Option<RawAmendments>,
+}
+
+/// `amendments:` in manual.yaml: when a change counts as a refresh, an update or a revision.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawAmendments {
+    refresh_words: Option<usize>,
+    refresh_percent: Option<f64>,
+    revise_percent: Option<f64>,
+    revise_sections_percent: Option<f64>,
 }
 
 /// The manual's validated settings.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Config {
     pub title: String,
     pub organisation: Option<String>,
@@ -33,6 +45,7 @@ pub struct Config {
     pub theme: String,
     pub language: String,
     pub badge_months: u32,
+    pub thresholds: Thresholds,
 }
 
 pub const FILE_NAME: &str = "manual.yaml";
@@ -93,15 +106,58 @@ impl Config {
             theme: raw.theme.unwrap_or_else(|| "default".to_owned()),
             language: raw.language.unwrap_or_else(|| "en-GB".to_owned()),
             badge_months: raw.badge_months.unwrap_or(3),
+            thresholds: thresholds(raw.amendments, path, text)?,
         })
     }
+}
+
+fn thresholds(
+    raw: Option<RawAmendments>,
+    path: &Path,
+    text: &str,
+) -> Result<Thresholds, Diagnostic> {
+    let default = Thresholds::default();
+    let Some(raw) = raw else {
+        return Ok(default);
+    };
+    let percent = |value: Option<f64>, key: &str, fallback: f64| -> Result<f64, Diagnostic> {
+        match value {
+            None => Ok(fallback / 100.0),
+            Some(v) if (0.0..=100.0).contains(&v) => Ok(v / 100.0),
+            Some(v) => Err(Diagnostic::error(
+                path,
+                format!("{key} is {v}, but it is a percentage from 0 to 100"),
+            )
+            .at(line_of_key(text, key), 1)
+            .with_source_line(text)),
+        }
+    };
+    Ok(Thresholds {
+        refresh_words: raw.refresh_words.unwrap_or(default.refresh_words),
+        refresh_fraction: percent(
+            raw.refresh_percent,
+            "refresh_percent",
+            default.refresh_fraction * 100.0,
+        )?,
+        revise_ratio: percent(
+            raw.revise_percent,
+            "revise_percent",
+            default.revise_ratio * 100.0,
+        )?,
+        revise_sections: percent(
+            raw.revise_sections_percent,
+            "revise_sections_percent",
+            default.revise_sections * 100.0,
+        )?,
+    })
 }
 
 /// The 1-based line on which `key:` is written at the top level of `text`, or 1.
 fn line_of_key(text: &str, key: &str) -> usize {
     text.lines()
         .position(|l| {
-            l.strip_prefix(key)
+            l.trim_start()
+                .strip_prefix(key)
                 .is_some_and(|r| r.trim_start().starts_with(':'))
         })
         .map_or(1, |i| i + 1)
@@ -142,6 +198,16 @@ mod tests {
         let d = parse("title: M\nnext_update: March 2025\n").unwrap_err();
         assert_eq!(d.line, 2);
         assert!(d.message.contains("YYYY-MM"), "{}", d.message);
+    }
+
+    #[test]
+    fn amendment_thresholds_are_percentages() {
+        let c = parse("title: M\namendments:\n  refresh_words: 5\n  revise_percent: 30\n").unwrap();
+        assert_eq!(c.thresholds.refresh_words, 5);
+        assert!((c.thresholds.revise_ratio - 0.3).abs() < 1e-9);
+        assert!((c.thresholds.revise_sections - 0.5).abs() < 1e-9);
+        let d = parse("title: M\namendments:\n  revise_percent: 140\n").unwrap_err();
+        assert_eq!(d.line, 3);
     }
 
     #[test]

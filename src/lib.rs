@@ -13,6 +13,7 @@ pub mod date;
 pub mod diagnostic;
 pub mod front_matter;
 pub mod glossary;
+pub mod history;
 pub mod html;
 pub mod init;
 pub mod load;
