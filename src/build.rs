@@ -2,6 +2,7 @@
 //! memory and every diagnostic found on the way. `build` and `check` both run it; only the
 //! binary writes the result.
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use chrono::NaiveDate;
@@ -10,6 +11,8 @@ use rayon::prelude::*;
 use crate::config::Config;
 use crate::diagnostic::{Diagnostic, Diagnostics, display_path};
 use crate::glossary::Glossary;
+use crate::history::log::{Log, load_version};
+use crate::history::{Store, Version};
 use crate::load::load_content;
 use crate::markdown::{Rendered, check_anchor_links, render_chapter};
 use crate::model::{Manual, ModelOptions, assemble};
@@ -35,8 +38,26 @@ pub struct Site {
     pub warnings: Diagnostics,
 }
 
-/// Builds the site in memory. Fails with every diagnostic found when any of them is an error.
-pub fn build(options: &BuildOptions) -> Result<Site, Diagnostics> {
+/// The manual read, validated and its chapters rendered, with its release history: everything
+/// up to the templates. `diagnostics` may hold errors; `build` and `release` stop on them.
+#[derive(Debug)]
+pub struct Prepared {
+    pub manual: Manual,
+    pub rendered: Vec<Rendered>,
+    pub history: History,
+    pub diagnostics: Diagnostics,
+}
+
+/// The release history as the build needs it: the store, and the text of every version that
+/// a redline compares (read here, so that rendering does no I/O).
+#[derive(Debug, Default)]
+pub struct History {
+    pub store: Store,
+    pub versions: HashMap<String, Version>,
+}
+
+/// Reads and checks the manual. Fails early only when there is no manual to read.
+pub fn prepare(options: &BuildOptions) -> Result<Prepared, Diagnostics> {
     let root = options.root.as_path();
     let mut diagnostics = Diagnostics::new();
     let config = Config::from_root(root).map_err(Diagnostics::from)?;
@@ -62,6 +83,97 @@ pub fn build(options: &BuildOptions) -> Result<Site, Diagnostics> {
     }
     diagnostics.extend(check_anchor_links(&manual, &rendered));
 
+    let history = match Store::load(root) {
+        Ok(store) => load_history(store, &manual, &mut diagnostics),
+        Err(problems) => {
+            diagnostics.extend(problems);
+            History::default()
+        }
+    };
+    Ok(Prepared {
+        manual,
+        rendered,
+        history,
+        diagnostics,
+    })
+}
+
+/// Reads the versions that redlines need, and warns where a chapter's `updated:` disagrees
+/// with the date its last release recorded.
+fn load_history(store: Store, manual: &Manual, diagnostics: &mut Diagnostics) -> History {
+    // Every recorded version must be there (`history verify` also checks their contents).
+    for release in &store.releases {
+        for version in release.chapters.iter().filter_map(|r| r.version.as_deref()) {
+            if !store.dir().join(version).is_file() {
+                diagnostics.push(
+                    Diagnostic::error(
+                        Path::new(crate::history::store::HISTORY_DIR).join(version),
+                        format!(
+                            "this version, recorded in the release of {}, is missing",
+                            release.date
+                        ),
+                    )
+                    .with_help(crate::history::store::DAMAGED_HELP),
+                );
+            }
+        }
+    }
+    let log = Log::new(&store);
+    let wanted: Vec<String> = log
+        .by_chapter
+        .keys()
+        .filter(|id| log.versions(id).len() > 1)
+        .flat_map(|id| {
+            log.versions(id)
+                .into_iter()
+                .filter_map(|e| e.record.version.clone())
+        })
+        .collect();
+    let loaded: Vec<(String, Result<Version, Diagnostic>)> = wanted
+        .into_par_iter()
+        .map(|path| {
+            let version = load_version(&store, &path);
+            (path, version)
+        })
+        .collect();
+    let mut versions = HashMap::with_capacity(loaded.len());
+    for (path, version) in loaded {
+        match version {
+            Ok(v) => {
+                versions.insert(path, v);
+            }
+            Err(d) => diagnostics.push(d),
+        }
+    }
+    for chapter in &manual.chapters {
+        if let (Some(written), Some(released)) =
+            (chapter.updated, log.last_updated(chapter.id.as_str()))
+            && written.last_day() != released
+            && written.day.is_some()
+        {
+            diagnostics.push(
+                Diagnostic::warning(&chapter.path, format!(
+                    "`updated: {written}` disagrees with the release history, which last changed this chapter on {released}"
+                ))
+                .at(crate::front_matter::line_of_key(&chapter.source, "updated"), 1)
+                .with_source_line(&chapter.source)
+                .with_help("the site shows the release date; remove `updated:` from the front matter, or correct it"),
+            );
+        }
+    }
+    drop(log);
+    History { store, versions }
+}
+
+/// Builds the site in memory. Fails with every diagnostic found when any of them is an error.
+pub fn build(options: &BuildOptions) -> Result<Site, Diagnostics> {
+    let root = options.root.as_path();
+    let Prepared {
+        manual,
+        rendered,
+        history,
+        mut diagnostics,
+    } = prepare(options)?;
     let theme = match Theme::load(root, &manual.config.theme) {
         Ok(theme) => Some(theme),
         Err(d) => {
@@ -83,7 +195,7 @@ pub fn build(options: &BuildOptions) -> Result<Site, Diagnostics> {
     let info = RenderInfo {
         today: options.today,
     };
-    let mut files = render_site(&manual, &rendered, &theme, info).map_err(|d| {
+    let mut files = render_site(&manual, &rendered, &history, &theme, info).map_err(|d| {
         diagnostics.push(d);
         diagnostics.clone()
     })?;

@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, Parser, Subcommand, ValueEnum};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -38,6 +38,50 @@ pub enum Command {
         #[arg(long)]
         drafts: bool,
     },
+    /// Record a release: every chapter changed since the last one, with its amendment note
+    #[command(
+        after_help = "Examples:\n  procbook release --dry-run\n  procbook release --date 2024-07-15"
+    )]
+    Release {
+        #[command(flatten)]
+        root: RootArg,
+        /// The release's date, YYYY-MM-DD (default: today)
+        #[arg(long, value_name = "DATE")]
+        date: Option<String>,
+        /// Show what would be recorded, and record nothing
+        #[arg(long)]
+        dry_run: bool,
+    },
+    /// Look after the release history in history/
+    History {
+        #[command(subcommand)]
+        command: HistoryCommand,
+    },
+    /// Compare two versions of a chapter and write the amendment note
+    #[command(
+        after_help = "Example:\n  procbook diff old/private-fostering.md content/03-x/02-private-fostering.md --format json"
+    )]
+    Diff {
+        /// The earlier version (a chapter file, with or without front matter)
+        old: PathBuf,
+        /// The later version
+        new: PathBuf,
+        #[arg(long, value_enum, default_value = "text")]
+        format: DiffFormat,
+    },
+    /// Print the amendments summary for managers
+    #[command(
+        after_help = "Examples:\n  procbook amendments\n  procbook amendments --month 2024-07 --format html > july.html"
+    )]
+    Amendments {
+        #[command(flatten)]
+        root: RootArg,
+        /// Only the releases of this month, YYYY-MM (default: all)
+        #[arg(long, value_name = "MONTH")]
+        month: Option<String>,
+        #[arg(long, value_enum, default_value = "text")]
+        format: AmendmentsFormat,
+    },
     /// Check the manual for problems without writing anything
     #[command(after_help = "Example:\n  procbook check --root ../manual")]
     Check {
@@ -47,6 +91,30 @@ pub enum Command {
         #[arg(long)]
         drafts: bool,
     },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum HistoryCommand {
+    /// Check that every released version is present and unchanged
+    #[command(after_help = "Example:\n  procbook history verify")]
+    Verify {
+        #[command(flatten)]
+        root: RootArg,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DiffFormat {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum AmendmentsFormat {
+    Text,
+    Md,
+    Html,
+    Json,
 }
 
 #[derive(Debug, Args)]

@@ -7,7 +7,7 @@ use serde::Deserialize;
 
 use crate::date::PartialDate;
 use crate::diagnostic::Diagnostic;
-use crate::front_matter::parse_yaml;
+use crate::front_matter::{line_of_key, parse_yaml};
 use crate::history::Thresholds;
 
 /// `manual.yaml` as written.
@@ -150,17 +150,6 @@ fn thresholds(
             default.revise_sections * 100.0,
         )?,
     })
-}
-
-/// The 1-based line on which `key:` is written at the top level of `text`, or 1.
-fn line_of_key(text: &str, key: &str) -> usize {
-    text.lines()
-        .position(|l| {
-            l.trim_start()
-                .strip_prefix(key)
-                .is_some_and(|r| r.trim_start().starts_with(':'))
-        })
-        .map_or(1, |i| i + 1)
 }
 
 #[cfg(test)]

@@ -145,6 +145,17 @@ fn help_for(message: &str) -> (String, Option<String>) {
     (message.to_owned(), None)
 }
 
+/// The 1-based line on which `key:` is first written in `text` (at any indentation), or 1.
+pub fn line_of_key(text: &str, key: &str) -> usize {
+    text.lines()
+        .position(|l| {
+            l.trim_start()
+                .strip_prefix(key)
+                .is_some_and(|r| r.trim_start().starts_with(':'))
+        })
+        .map_or(1, |i| i + 1)
+}
+
 /// The candidate nearest to `word` by edit distance, if it is near enough to be a typo.
 pub fn closest<'a>(word: &str, candidates: &[&'a str]) -> Option<&'a str> {
     candidates

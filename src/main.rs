@@ -10,9 +10,12 @@ use std::time::Instant;
 use anyhow::Context;
 use clap::Parser;
 
-use procbook::build::{BuildOptions, build, today};
-use procbook::cli::{Cli, Command};
-use procbook::diagnostic::Diagnostics;
+use procbook::build::{BuildOptions, build, prepare, today};
+use procbook::cli::{AmendmentsFormat, Cli, Command, DiffFormat, HistoryCommand};
+use procbook::config::Config;
+use procbook::diagnostic::{Diagnostic, Diagnostics};
+use procbook::history::release::plan;
+use procbook::history::{Store, Thresholds, Version, report};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -66,6 +69,20 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             );
             Ok(ExitCode::SUCCESS)
         }
+        Command::Release {
+            root,
+            date,
+            dry_run,
+        } => release(root.root, date, dry_run),
+        Command::History {
+            command: HistoryCommand::Verify { root },
+        } => verify(clean_root(root.root)),
+        Command::Diff { old, new, format } => diff(&old, &new, format),
+        Command::Amendments {
+            root,
+            month,
+            format,
+        } => amendments(clean_root(root.root), month, format),
         Command::Check { root, drafts } => {
             let options = options(root.root, drafts)?;
             match build(&options) {
@@ -85,6 +102,238 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             }
         }
     }
+}
+
+fn release(root: PathBuf, date: Option<String>, dry_run: bool) -> anyhow::Result<ExitCode> {
+    let options = options(root, false)?;
+    let prepared = match prepare(&options) {
+        Ok(p) => p,
+        Err(d) => return Ok(fail(&d)),
+    };
+    if prepared.diagnostics.has_errors() {
+        report(&prepared.diagnostics);
+        eprintln!("Nothing was recorded: fix the problems above, then release again.");
+        return Ok(ExitCode::from(1));
+    }
+    let date = match date {
+        None => options.today,
+        Some(text) => match chrono::NaiveDate::parse_from_str(&text, "%Y-%m-%d") {
+            Ok(d) => d,
+            Err(_) => {
+                return Ok(fail(
+                    &Diagnostic::error("--date", format!("`{text}` is not a date like 2024-07-15"))
+                        .into(),
+                ));
+            }
+        },
+    };
+    let store = &prepared.history.store;
+    // Never build a release on a damaged history.
+    let mut damage = Diagnostics::new();
+    damage.extend(store.verify().into_iter().filter(Diagnostic::is_error));
+    if damage.has_errors() {
+        report(&damage);
+        eprintln!(
+            "Nothing was recorded: the history must be repaired first (see `procbook history verify`)."
+        );
+        return Ok(ExitCode::from(1));
+    }
+    let plan = match plan(
+        &prepared.manual,
+        store,
+        date,
+        &prepared.manual.config.thresholds,
+    ) {
+        Ok(p) => p,
+        Err(problems) => {
+            let mut d = Diagnostics::new();
+            d.extend(problems);
+            return Ok(fail(&d));
+        }
+    };
+    if plan.is_empty() {
+        let since = store
+            .latest_date()
+            .map(|d| format!(" since the release of {d}"))
+            .unwrap_or_default();
+        println!("No chapter has changed{since}, so nothing was recorded.");
+        return Ok(ExitCode::SUCCESS);
+    }
+    let mut counts = std::collections::BTreeMap::new();
+    for r in &plan.release.chapters {
+        *counts
+            .entry(format!("{:?}", r.change).to_lowercase())
+            .or_insert(0) += 1;
+    }
+    let what = if plan.release.baseline {
+        "baseline release"
+    } else {
+        "release"
+    };
+    let verb = if dry_run { "Would record" } else { "Recording" };
+    println!(
+        "{verb} the {what} of {date}: {}.",
+        counts
+            .iter()
+            .map(|(k, n)| format!("{n} {k}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    if !plan.release.baseline {
+        for r in &plan.release.chapters {
+            println!("  {} {}: {}", r.number, r.title, r.summary);
+        }
+    }
+    if dry_run {
+        println!("This was a dry run: nothing was recorded.");
+        return Ok(ExitCode::SUCCESS);
+    }
+    if let Err(d) = store.commit(&plan.release, &plan.versions) {
+        return Ok(fail(&d.into()));
+    }
+    println!(
+        "Recorded in history/releases/{date}.yaml. Commit the history folder with the content."
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+fn verify(root: PathBuf) -> anyhow::Result<ExitCode> {
+    let store = match Store::load(&root) {
+        Ok(s) => s,
+        Err(problems) => {
+            let mut d = Diagnostics::new();
+            d.extend(problems);
+            return Ok(fail(&d));
+        }
+    };
+    let mut problems = Diagnostics::new();
+    problems.extend(store.verify());
+    report(&problems);
+    let versions: usize = store
+        .releases
+        .iter()
+        .map(|r| r.chapters.iter().filter(|c| c.version.is_some()).count())
+        .sum();
+    if problems.has_errors() {
+        eprintln!("The history is damaged: see above.");
+        return Ok(ExitCode::from(1));
+    }
+    println!(
+        "The history is intact: {} releases, {versions} versions checked.",
+        store.releases.len()
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+fn diff(old: &Path, new: &Path, format: DiffFormat) -> anyhow::Result<ExitCode> {
+    let read = |path: &Path| {
+        procbook::load::read_text(path, path).and_then(|text| Version::parse(path, &text))
+    };
+    let (old_v, new_v) = match (read(old), read(new)) {
+        (Ok(a), Ok(b)) => (a, b),
+        (a, b) => {
+            let mut d = Diagnostics::new();
+            d.extend(a.err());
+            d.extend(b.err());
+            return Ok(fail(&d));
+        }
+    };
+    let result = procbook::history::diff::diff(&old_v, &new_v, &Thresholds::default());
+    match format {
+        DiffFormat::Json => println!("{}", serde_json::to_string_pretty(&result)?),
+        DiffFormat::Text => {
+            println!("{}", result.summary);
+            println!();
+            println!(
+                "Kind: {:?} ({:.1}% of the words changed)",
+                result.kind,
+                result.changed_ratio * 100.0
+            );
+            for s in &result.sections {
+                let previous = s
+                    .previous_title
+                    .as_deref()
+                    .map(|p| format!(" (was {p})"))
+                    .unwrap_or_default();
+                println!(
+                    "  {:<9} {:<6} {}{previous}",
+                    format!("{:?}", s.change).to_lowercase(),
+                    s.number,
+                    s.title
+                );
+            }
+            for l in &result.links.added {
+                println!("  link added    {} <{}>", l.text, l.url);
+            }
+            for l in &result.links.removed {
+                println!("  link removed  {} <{}>", l.text, l.url);
+            }
+            for l in &result.links.changed {
+                println!("  link changed  {} <{}> -> <{}>", l.text, l.from, l.to);
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn amendments(
+    root: PathBuf,
+    month: Option<String>,
+    format: AmendmentsFormat,
+) -> anyhow::Result<ExitCode> {
+    let config = match Config::from_root(&root) {
+        Ok(c) => c,
+        Err(d) => return Ok(fail(&d.into())),
+    };
+    let store = match Store::load(&root) {
+        Ok(s) => s,
+        Err(problems) => {
+            let mut d = Diagnostics::new();
+            d.extend(problems);
+            return Ok(fail(&d));
+        }
+    };
+    if let Some(m) = &month
+        && (m.len() != 7
+            || chrono::NaiveDate::parse_from_str(&format!("{m}-01"), "%Y-%m-%d").is_err())
+    {
+        return Ok(fail(
+            &Diagnostic::error("--month", format!("`{m}` is not a month like 2024-07")).into(),
+        ));
+    }
+    let list = report::summaries(&store, month.as_deref());
+    if list.is_empty() && month.is_some() {
+        let known = report::known_months(&store);
+        let help = if known.is_empty() {
+            "no release has been recorded yet".to_owned()
+        } else {
+            format!("releases were made in: {}", known.join(", "))
+        };
+        return Ok(fail(
+            &Diagnostic::error(
+                "--month",
+                format!("there was no release in {}", month.unwrap_or_default()),
+            )
+            .with_help(help)
+            .into(),
+        ));
+    }
+    let next = config.next_update.map(|d| d.month_year());
+    let out = match format {
+        AmendmentsFormat::Json => serde_json::to_string_pretty(&list)? + "\n",
+        AmendmentsFormat::Text => report::text(&list, &config.title, next.as_deref()),
+        AmendmentsFormat::Md => report::markdown(&list, &config.title, next.as_deref()),
+        AmendmentsFormat::Html => {
+            report::html(&list, &config.title, &config.base_url, next.as_deref())
+        }
+    };
+    print!("{out}");
+    Ok(ExitCode::SUCCESS)
+}
+
+fn fail(diagnostics: &Diagnostics) -> ExitCode {
+    report(diagnostics);
+    ExitCode::from(1)
 }
 
 fn options(root: PathBuf, drafts: bool) -> anyhow::Result<BuildOptions> {

@@ -4,6 +4,7 @@
 pub mod diff;
 pub mod log;
 pub mod release;
+pub mod report;
 pub mod store;
 
 pub use diff::{ChapterDiff, Kind, Thresholds, Version};

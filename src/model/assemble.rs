@@ -16,7 +16,8 @@ use crate::config::Config;
 use crate::date::PartialDate;
 use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::front_matter::{
-    self, ChapterMeta, FolderMeta, RawSeeAlso, Status, file_column, file_line, parse_yaml,
+    self, ChapterMeta, FolderMeta, RawSeeAlso, Status, file_column, file_line, line_of_key,
+    parse_yaml,
 };
 use crate::glossary::Glossary;
 use crate::load::{INDEX_FILE, SourceFile, SourceFolder, SourceTree};
@@ -616,16 +617,6 @@ fn name(path: &Path) -> &str {
     path.file_name()
         .and_then(|n| n.to_str())
         .unwrap_or_default()
-}
-
-fn line_of_key(text: &str, key: &str) -> usize {
-    text.lines()
-        .position(|l| {
-            l.trim_start()
-                .strip_prefix(key)
-                .is_some_and(|r| r.trim_start().starts_with(':'))
-        })
-        .map_or(1, |i| i + 1)
 }
 
 /// Every `see_also: - chapter: ID` must name a published chapter.

@@ -2,6 +2,7 @@
 //! chapter, the glossary and local resources pages, and the theme's assets. Only `write`
 //! touches the disk.
 
+mod amendments;
 mod theme;
 mod views;
 
@@ -11,13 +12,20 @@ use serde::Serialize;
 pub use theme::{THEMES_DIR, Theme, template_error};
 pub use views::{ChapterView, LinkView, SiteView};
 
+use crate::build::History;
 use crate::date::PartialDate;
 use crate::diagnostic::Diagnostic;
 use crate::front_matter::Status;
 use crate::glossary::Entry;
+use crate::history::log::{Badge, Log};
 use crate::markdown::Rendered;
 use crate::model::{Chapter, Manual};
-use views::{ChapterEntry, PartView, chapter_entry, chapter_link, part_views, see_also_links, toc};
+use amendments::{
+    MonthView, VersionView, YearView, archive, chapters_with_history, month_views, version_views,
+};
+use views::{
+    ChapterEntry, Dates, PartView, chapter_entry, chapter_link, part_views, see_also_links, toc,
+};
 
 /// One file of the built site. `path` is relative to the output folder, with `/`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -81,6 +89,34 @@ struct LocalPage<'a> {
 }
 
 #[derive(Serialize)]
+struct AmendmentsPage<'a> {
+    site: &'a SiteView,
+    root: &'static str,
+    page_title: String,
+    /// The month shown in full: the latest on the index page.
+    month: Option<&'a MonthView>,
+    is_index: bool,
+    archive: &'a [YearView],
+    next_update: Option<String>,
+}
+
+#[derive(Serialize)]
+struct HistoryPage<'a> {
+    site: &'a SiteView,
+    root: &'static str,
+    page_title: String,
+    chapter: LinkView,
+    versions: Vec<VersionView>,
+}
+
+#[derive(Serialize)]
+struct Feed<'a> {
+    site: &'a SiteView,
+    updated: String,
+    months: &'a [MonthView],
+}
+
+#[derive(Serialize)]
 struct PlainPage<'a> {
     site: &'a SiteView,
     root: &'static str,
@@ -91,26 +127,33 @@ struct PlainPage<'a> {
 pub fn render_site(
     manual: &Manual,
     rendered: &[Rendered],
+    history: &History,
     theme: &Theme,
     info: RenderInfo,
 ) -> Result<Vec<OutputFile>, Diagnostic> {
     let site = site_view(manual, info);
-    let render =
-        |name: &str, path: String, ctx: &dyn erased::Ctx| -> Result<OutputFile, Diagnostic> {
-            let context = ctx
-                .context()
-                .map_err(|e| template_error(std::path::Path::new(name), &e))?;
-            let html = theme.tera.render(name, &context).map_err(|e| {
-                template_error(
-                    &std::path::Path::new(THEMES_DIR)
-                        .join(&manual.config.theme)
-                        .join("templates")
-                        .join(name),
-                    &e,
-                )
-            })?;
-            Ok(OutputFile::new(path, html))
-        };
+    let log = Log::new(&history.store);
+    let dates: Vec<Dates> = manual
+        .chapters
+        .iter()
+        .map(|c| Dates {
+            updated: log
+                .last_updated(c.id.as_str())
+                .map(PartialDate::from_naive)
+                .or(c.updated),
+            badge: log
+                .badge(c.id.as_str(), manual.config.badge_months)
+                .map(|b| match b {
+                    Badge::New => "New",
+                    Badge::Updated => "Updated",
+                }),
+        })
+        .collect();
+    let pages = Pages {
+        theme,
+        theme_name: &manual.config.theme,
+    };
+    let render = |name: &str, path: String, view: &dyn erased::Ctx| pages.render(name, path, view);
 
     let mut files: Vec<OutputFile> = manual
         .chapters
@@ -122,7 +165,16 @@ pub fn render_site(
                 site: &site,
                 root: "../",
                 page_title: format!("{} {}", chapter.number, chapter.title),
-                chapter: chapter_view(manual, i, chapter, &rendered[i], info),
+                chapter: chapter_view(
+                    manual,
+                    i,
+                    chapter,
+                    &rendered[i],
+                    &dates[i],
+                    &log,
+                    history,
+                    info,
+                ),
             };
             render(
                 "chapter.html",
@@ -139,7 +191,7 @@ pub fn render_site(
             site: &site,
             root: "",
             page_title: "Contents".into(),
-            parts: part_views(manual),
+            parts: part_views(manual, &dates),
         },
     )?);
     files.push(render(
@@ -162,8 +214,9 @@ pub fn render_site(
             chapters: manual
                 .chapters
                 .iter()
-                .filter(|c| c.local)
-                .map(|c| chapter_entry(manual, c, ""))
+                .enumerate()
+                .filter(|(_, c)| c.local)
+                .map(|(i, _)| chapter_entry(manual, &dates, i, ""))
                 .collect(),
         },
     )?);
@@ -176,9 +229,85 @@ pub fn render_site(
             page_title: "Page not found".into(),
         },
     )?);
+    files.extend(amendment_pages(manual, history, &log, &site, &pages)?);
     for (name, bytes) in &theme.assets {
         files.push(OutputFile::new(format!("assets/{name}"), bytes.clone()));
     }
+    Ok(files)
+}
+
+/// The amendments pages, each chapter's history page and the Atom feed.
+fn amendment_pages(
+    manual: &Manual,
+    history: &History,
+    log: &Log,
+    site: &SiteView,
+    pages: &Pages<'_>,
+) -> Result<Vec<OutputFile>, Diagnostic> {
+    let render = |name: &str, path: String, view: &dyn erased::Ctx| pages.render(name, path, view);
+    let store = &history.store;
+    let months = month_views(manual, store, "../");
+    let years = archive(&months);
+    let next_update = manual.config.next_update.map(|d| d.month_year());
+    let mut files = vec![render(
+        "amendments.html",
+        "amendments/index.html".into(),
+        &AmendmentsPage {
+            site,
+            root: "../",
+            page_title: "Amendments".into(),
+            month: months.first(),
+            is_index: true,
+            archive: &years,
+            next_update: next_update.clone(),
+        },
+    )?];
+    for month in &months {
+        files.push(render(
+            "amendments.html",
+            format!("amendments/{}.html", month.key),
+            &AmendmentsPage {
+                site,
+                root: "../",
+                page_title: format!("Amendments: {}", month.name),
+                month: Some(month),
+                is_index: false,
+                archive: &years,
+                next_update: next_update.clone(),
+            },
+        )?);
+    }
+    let pages: Vec<OutputFile> = chapters_with_history(manual, log)
+        .into_par_iter()
+        .map(|id| {
+            let chapter = manual.chapter_by_str(id).expect("listed from the manual");
+            render(
+                "history.html",
+                format!("history/{id}.html"),
+                &HistoryPage {
+                    site,
+                    root: "../",
+                    page_title: format!("History of {} {}", chapter.number, chapter.title),
+                    chapter: chapter_link(chapter, "../"),
+                    versions: version_views(log, history, id, true),
+                },
+            )
+        })
+        .collect::<Result<_, _>>()?;
+    files.extend(pages);
+    let feed_months: Vec<MonthView> = month_views(manual, store, &site.base_url);
+    files.push(render(
+        "feed.xml",
+        "amendments.xml".into(),
+        &Feed {
+            site,
+            updated: store
+                .releases
+                .last()
+                .map_or_else(|| "1970-01-01".to_owned(), |r| r.date.clone()),
+            months: &feed_months,
+        },
+    )?);
     Ok(files)
 }
 
@@ -194,13 +323,24 @@ fn site_view(manual: &Manual, info: RenderInfo) -> SiteView {
     }
 }
 
+#[allow(clippy::too_many_arguments)]
 fn chapter_view(
     manual: &Manual,
     index: usize,
     chapter: &Chapter,
     rendered: &Rendered,
+    dates: &Dates,
+    log: &Log,
+    history: &History,
     info: RenderInfo,
 ) -> ChapterView {
+    let id = chapter.id.as_str();
+    let versions = version_views(log, history, id, false);
+    let first_release = history.store.releases.first().map(|r| r.day());
+    // The first publication is not an amendment.
+    let amendment = log.latest(id).filter(|e| {
+        e.record.change != crate::history::Change::Added || Some(e.date) != first_release
+    });
     let part = &manual.parts[chapter.part];
     let mut breadcrumb = vec![
         LinkView {
@@ -247,8 +387,11 @@ fn chapter_view(
         owner: chapter.owner.clone(),
         review_due: chapter.review_due.map(|d| d.month_year()),
         review_overdue: chapter.review_due.is_some_and(|d| d.is_past(info.today)),
-        updated: chapter.updated.map(|d| d.long()),
-        updated_iso: chapter.updated.map(|d| d.to_string()),
+        updated: dates.updated.map(|d| d.long()),
+        updated_iso: dates.updated.map(|d| d.to_string()),
+        amendment: amendment.map(|e| e.record.summary.clone()),
+        history_url: (log.versions(id).len() > 1).then(|| format!("../history/{id}.html")),
+        versions,
         local: chapter.local,
         intranet_only: chapter.intranet_only,
         under_review: chapter.status == Status::UnderReview,
@@ -288,7 +431,35 @@ fn letter_groups(entries: &[Entry]) -> Vec<LetterGroup<'_>> {
     groups
 }
 
-/// Lets one closure render pages whose views are of different types.
+/// Renders templates of the theme into output files.
+struct Pages<'a> {
+    theme: &'a Theme,
+    theme_name: &'a str,
+}
+
+impl Pages<'_> {
+    /// Renders template `name` with `view` into the file `path`.
+    fn render(
+        &self,
+        name: &str,
+        path: String,
+        view: &dyn erased::Ctx,
+    ) -> Result<OutputFile, Diagnostic> {
+        let shown = std::path::Path::new(THEMES_DIR)
+            .join(self.theme_name)
+            .join("templates")
+            .join(name);
+        let context = view.context().map_err(|e| template_error(&shown, &e))?;
+        let html = self
+            .theme
+            .tera
+            .render(name, &context)
+            .map_err(|e| template_error(&shown, &e))?;
+        Ok(OutputFile::new(path, html))
+    }
+}
+
+/// Lets one function render pages whose views are of different types.
 mod erased {
     use serde::Serialize;
     use tera::Context;

@@ -12,6 +12,18 @@ use crate::diagnostic::Diagnostic;
 /// The default theme, compiled in so that procbook works on any manual.
 const TEMPLATES: &[(&str, &str)] = &[
     (
+        "amendments.html",
+        include_str!("../../themes/default/templates/amendments.html"),
+    ),
+    (
+        "history.html",
+        include_str!("../../themes/default/templates/history.html"),
+    ),
+    (
+        "feed.xml",
+        include_str!("../../themes/default/templates/feed.xml"),
+    ),
+    (
         "base.html",
         include_str!("../../themes/default/templates/base.html"),
     ),

@@ -3,6 +3,7 @@
 
 use serde::Serialize;
 
+use crate::date::PartialDate;
 use crate::front_matter::Status;
 use crate::markdown::Section;
 use crate::model::{Chapter, Manual, PartItem, SeeAlso};
@@ -45,6 +46,16 @@ pub struct ChapterEntry {
     pub updated: Option<String>,
     pub updated_iso: Option<String>,
     pub see_also: Vec<LinkView>,
+    /// "New" or "Updated" within `badge_months` of the latest release.
+    pub badge: Option<&'static str>,
+}
+
+/// What the release history adds to each chapter, by index in `Manual::chapters`.
+#[derive(Debug, Clone, Default)]
+pub struct Dates {
+    /// The latest release that changed the chapter, else its `updated:`.
+    pub updated: Option<PartialDate>,
+    pub badge: Option<&'static str>,
 }
 
 #[derive(Debug, Serialize)]
@@ -95,6 +106,11 @@ pub struct ChapterView {
     pub review_overdue: bool,
     pub updated: Option<String>,
     pub updated_iso: Option<String>,
+    /// The latest amendment note, for the Amendment box.
+    pub amendment: Option<String>,
+    /// Every recorded change, newest first.
+    pub versions: Vec<super::amendments::VersionView>,
+    pub history_url: Option<String>,
     pub local: bool,
     pub intranet_only: bool,
     pub under_review: bool,
@@ -150,7 +166,9 @@ pub fn see_also_links(manual: &Manual, list: &[SeeAlso], root: &str) -> Vec<Link
         .collect()
 }
 
-pub fn chapter_entry(manual: &Manual, chapter: &Chapter, root: &str) -> ChapterEntry {
+pub fn chapter_entry(manual: &Manual, dates: &[Dates], index: usize, root: &str) -> ChapterEntry {
+    let chapter = &manual.chapters[index];
+    let d = &dates[index];
     let link = chapter_link(chapter, root);
     ChapterEntry {
         id: chapter.id.to_string(),
@@ -162,13 +180,14 @@ pub fn chapter_entry(manual: &Manual, chapter: &Chapter, root: &str) -> ChapterE
         intranet_only: chapter.intranet_only,
         under_review: chapter.status == Status::UnderReview,
         draft: chapter.status == Status::Draft,
-        updated: chapter.updated.map(|d| d.long()),
-        updated_iso: chapter.updated.map(|d| d.to_string()),
+        updated: d.updated.map(|d| d.long()),
+        updated_iso: d.updated.map(|d| d.to_string()),
         see_also: see_also_links(manual, &chapter.see_also, root),
+        badge: d.badge,
     }
 }
 
-pub fn part_views(manual: &Manual) -> Vec<PartView> {
+pub fn part_views(manual: &Manual, dates: &[Dates]) -> Vec<PartView> {
     manual
         .parts
         .iter()
@@ -183,9 +202,7 @@ pub fn part_views(manual: &Manual) -> Vec<PartView> {
                 .items
                 .iter()
                 .map(|item| match item {
-                    PartItem::Chapter(i) => {
-                        ItemView::Chapter(chapter_entry(manual, &manual.chapters[*i], ""))
-                    }
+                    PartItem::Chapter(i) => ItemView::Chapter(chapter_entry(manual, dates, *i, "")),
                     PartItem::SubSection(sub) => ItemView::SubSection {
                         number: sub.number.to_string(),
                         title: sub.title.clone(),
@@ -195,7 +212,7 @@ pub fn part_views(manual: &Manual) -> Vec<PartView> {
                         chapters: sub
                             .chapters
                             .iter()
-                            .map(|&i| chapter_entry(manual, &manual.chapters[i], ""))
+                            .map(|&i| chapter_entry(manual, dates, i, ""))
                             .collect(),
                     },
                 })

@@ -67,6 +67,38 @@ impl ManualTest {
         self
     }
 
+    pub fn remove(&self, rel: &str) -> &Self {
+        fs::remove_file(self.root.join(rel)).unwrap();
+        self
+    }
+
+    pub fn rename(&self, from: &str, to: &str) -> &Self {
+        let to = self.root.join(to);
+        fs::create_dir_all(to.parent().unwrap()).unwrap();
+        fs::rename(self.root.join(from), to).unwrap();
+        self
+    }
+
+    /// Edits a file of the manual by replacing `from` (which must be there) with `to`.
+    pub fn edit(&self, rel: &str, from: &str, to: &str) -> &Self {
+        let path = self.root.join(rel);
+        let text = fs::read_to_string(&path).unwrap();
+        assert!(text.contains(from), "{rel} does not contain {from:?}");
+        fs::write(path, text.replacen(from, to, 1)).unwrap();
+        self
+    }
+
+    /// Runs a command that must succeed, returning its output.
+    pub fn ok(&self, args: &[&str]) -> Run {
+        let run = self.run(args);
+        assert_eq!(
+            run.status, 0,
+            "procbook {args:?} failed:\n{}{}",
+            run.stdout, run.stderr
+        );
+        run
+    }
+
     pub fn run(&self, args: &[&str]) -> Run {
         Command::new(env!("CARGO_BIN_EXE_procbook"))
             .args(args)

@@ -7,4 +7,5 @@ mod build;
 mod cli;
 mod errors;
 mod harness;
+mod history;
 mod snapshots;
