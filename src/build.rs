@@ -11,12 +11,14 @@ use rayon::prelude::*;
 use crate::config::Config;
 use crate::diagnostic::{Diagnostic, Diagnostics, display_path};
 use crate::glossary::Glossary;
-use crate::history::log::{Log, load_version};
-use crate::history::{Store, Version};
+use crate::history::Store;
+use crate::history::cache::{self, Redline};
+use crate::history::log::{Log, load_reading_text, redline};
 use crate::load::load_content;
 use crate::markdown::{Rendered, check_anchor_links, render_chapter};
 use crate::model::{Manual, ModelOptions, assemble};
 use crate::render::{OutputFile, RenderInfo, Theme, render_site};
+use crate::timing::phase;
 
 /// The manual's folder of files copied to the site as they are.
 pub const STATIC_DIR: &str = "static";
@@ -36,6 +38,8 @@ pub struct Site {
     pub manual: Manual,
     pub files: Vec<OutputFile>,
     pub warnings: Diagnostics,
+    /// New contents for the redline cache (see `history::cache`), when it changed.
+    pub cache_update: Option<Vec<u8>>,
 }
 
 /// The manual read, validated and its chapters rendered, with its release history: everything
@@ -48,12 +52,16 @@ pub struct Prepared {
     pub diagnostics: Diagnostics,
 }
 
-/// The release history as the build needs it: the store, and the text of every version that
-/// a redline compares (read here, so that rendering does no I/O).
+/// The release history as the build needs it: the store, and the redline between every two
+/// consecutive versions of a chapter (from the cache, or computed here), so that rendering
+/// does no I/O.
 #[derive(Debug, Default)]
 pub struct History {
     pub store: Store,
-    pub versions: HashMap<String, Version>,
+    /// By `cache::key(old sha, new sha)`.
+    pub redlines: HashMap<String, Redline>,
+    /// The redline cache's new bytes, when it changed.
+    pub cache_update: Option<Vec<u8>>,
 }
 
 /// Reads and checks the manual. Fails early only when there is no manual to read.
@@ -65,26 +73,32 @@ pub fn prepare(options: &BuildOptions) -> Result<Prepared, Diagnostics> {
         diagnostics.extend(errors);
         Glossary::default()
     });
-    let (tree, load_diagnostics) = load_content(root).map_err(Diagnostics::from)?;
+    let (tree, load_diagnostics) =
+        phase("read content", || load_content(root)).map_err(Diagnostics::from)?;
     diagnostics.extend(load_diagnostics);
     let model_options = ModelOptions {
         drafts: options.drafts,
         today: options.today,
     };
-    let (manual, model_diagnostics) = assemble(config, glossary, &tree, model_options);
+    let (manual, model_diagnostics) =
+        phase("model", || assemble(config, glossary, &tree, model_options));
     diagnostics.extend(model_diagnostics);
 
-    let rendered: Vec<Rendered> = (0..manual.chapters.len())
-        .into_par_iter()
-        .map(|i| render_chapter(&manual, i))
-        .collect();
+    let rendered: Vec<Rendered> = phase("markdown", || {
+        (0..manual.chapters.len())
+            .into_par_iter()
+            .map(|i| render_chapter(&manual, i))
+            .collect()
+    });
     for r in &rendered {
         diagnostics.extend(r.diagnostics.iter().cloned());
     }
     diagnostics.extend(check_anchor_links(&manual, &rendered));
 
-    let history = match Store::load(root) {
-        Ok(store) => load_history(store, &manual, &mut diagnostics),
+    let history = match phase("read history", || Store::load(root)) {
+        Ok(store) => phase("redlines", || {
+            load_history(root, store, &manual, &mut diagnostics)
+        }),
         Err(problems) => {
             diagnostics.extend(problems);
             History::default()
@@ -100,7 +114,12 @@ pub fn prepare(options: &BuildOptions) -> Result<Prepared, Diagnostics> {
 
 /// Reads the versions that redlines need, and warns where a chapter's `updated:` disagrees
 /// with the date its last release recorded.
-fn load_history(store: Store, manual: &Manual, diagnostics: &mut Diagnostics) -> History {
+fn load_history(
+    root: &Path,
+    store: Store,
+    manual: &Manual,
+    diagnostics: &mut Diagnostics,
+) -> History {
     // Every recorded version must be there (`history verify` also checks their contents).
     for release in &store.releases {
         for version in release.chapters.iter().filter_map(|r| r.version.as_deref()) {
@@ -119,32 +138,60 @@ fn load_history(store: Store, manual: &Manual, diagnostics: &mut Diagnostics) ->
         }
     }
     let log = Log::new(&store);
-    let wanted: Vec<String> = log
-        .by_chapter
-        .keys()
-        .filter(|id| log.versions(id).len() > 1)
-        .flat_map(|id| {
-            log.versions(id)
-                .into_iter()
-                .filter_map(|e| e.record.version.clone())
-        })
+    // Consecutive versions of each chapter: (cache key, old version file, new version file).
+    let mut pairs: Vec<(String, &str, &str)> = Vec::new();
+    for id in log.by_chapter.keys() {
+        let versions = log.versions(id);
+        for w in versions.windows(2) {
+            let (old, new) = (w[0].record, w[1].record);
+            if let (Some(a), Some(b), Some(va), Some(vb)) =
+                (&old.sha256, &new.sha256, &old.version, &new.version)
+            {
+                pairs.push((cache::key(a, b), va.as_str(), vb.as_str()));
+            }
+        }
+    }
+    let mut cached = cache::load(root);
+    let missing: Vec<&(String, &str, &str)> = pairs
+        .iter()
+        .filter(|(k, _, _)| !cached.contains_key(k))
         .collect();
-    let loaded: Vec<(String, Result<Version, Diagnostic>)> = wanted
+    let mut files: Vec<&str> = missing.iter().flat_map(|(_, a, b)| [*a, *b]).collect();
+    files.sort_unstable();
+    files.dedup();
+    let loaded: Vec<(&str, Result<String, Diagnostic>)> = files
         .into_par_iter()
-        .map(|path| {
-            let version = load_version(&store, &path);
-            (path, version)
-        })
+        .map(|path| (path, load_reading_text(&store, path)))
         .collect();
-    let mut versions = HashMap::with_capacity(loaded.len());
-    for (path, version) in loaded {
-        match version {
-            Ok(v) => {
-                versions.insert(path, v);
+    let mut texts = HashMap::with_capacity(loaded.len());
+    for (path, text) in loaded {
+        match text {
+            Ok(t) => {
+                texts.insert(path, t);
             }
             Err(d) => diagnostics.push(d),
         }
     }
+    let computed: Vec<(String, Redline)> = missing
+        .par_iter()
+        .filter_map(|(key, a, b)| {
+            let (html, deleted, inserted) = redline(texts.get(a)?, texts.get(b)?);
+            Some((
+                key.clone(),
+                Redline {
+                    html,
+                    deleted,
+                    inserted,
+                },
+            ))
+        })
+        .collect();
+    let stale = cached.len() + computed.len() > pairs.len();
+    let changed = !computed.is_empty() || stale;
+    cached.extend(computed);
+    let wanted: std::collections::HashSet<&String> = pairs.iter().map(|(k, _, _)| k).collect();
+    cached.retain(|k, _| wanted.contains(k));
+    let cache_update = changed.then(|| cache::encode(&cached));
     for chapter in &manual.chapters {
         if let (Some(written), Some(released)) =
             (chapter.updated, log.last_updated(chapter.id.as_str()))
@@ -162,7 +209,11 @@ fn load_history(store: Store, manual: &Manual, diagnostics: &mut Diagnostics) ->
         }
     }
     drop(log);
-    History { store, versions }
+    History {
+        store,
+        redlines: cached,
+        cache_update,
+    }
 }
 
 /// Builds the site in memory. Fails with every diagnostic found when any of them is an error.
@@ -171,9 +222,10 @@ pub fn build(options: &BuildOptions) -> Result<Site, Diagnostics> {
     let Prepared {
         manual,
         rendered,
-        history,
+        mut history,
         mut diagnostics,
     } = prepare(options)?;
+    let cache_update = history.cache_update.take();
     let theme = match Theme::load(root, &manual.config.theme) {
         Ok(theme) => Some(theme),
         Err(d) => {
@@ -195,7 +247,10 @@ pub fn build(options: &BuildOptions) -> Result<Site, Diagnostics> {
     let info = RenderInfo {
         today: options.today,
     };
-    let mut files = render_site(&manual, &rendered, &history, &theme, info).map_err(|d| {
+    let mut files = phase("render pages", || {
+        render_site(&manual, &rendered, &history, &theme, info)
+    })
+    .map_err(|d| {
         diagnostics.push(d);
         diagnostics.clone()
     })?;
@@ -204,6 +259,7 @@ pub fn build(options: &BuildOptions) -> Result<Site, Diagnostics> {
         manual,
         files,
         warnings: diagnostics,
+        cache_update,
     })
 }
 

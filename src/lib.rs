@@ -22,4 +22,5 @@ pub mod model;
 pub mod outline;
 pub mod render;
 pub mod slug;
+pub mod timing;
 pub mod write;

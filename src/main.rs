@@ -58,8 +58,17 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             };
             report(&site.warnings);
             let out = out.unwrap_or_else(|| options.root.join("public"));
-            procbook::write::write_site(&options.root, &out, &site.files)
-                .with_context(|| format!("the site could not be written to {}", out.display()))?;
+            procbook::timing::phase("write", || {
+                procbook::write::write_site(&options.root, &out, &site.files)
+            })
+            .with_context(|| format!("the site could not be written to {}", out.display()))?;
+            if let Some(bytes) = &site.cache_update
+                && let Err(e) = procbook::history::cache::save(&options.root, bytes)
+            {
+                eprintln!(
+                    "note: the redline cache could not be saved ({e}); the next build will redo the redlines"
+                );
+            }
             println!(
                 "Built {} chapters ({} files) in {:.2} s into {}",
                 site.manual.chapters.len(),

@@ -8,9 +8,8 @@ use std::time::{Duration, Instant};
 use chrono::{Months, NaiveDate};
 use pulldown_cmark::{Event, Parser, Tag, TagEnd};
 use serde::Serialize;
-use similar::{ChangeTag, TextDiff};
+use similar::{Algorithm, ChangeTag, DiffTag, TextDiff, capture_diff_slices_deadline};
 
-use super::diff::Version;
 use super::store::{Change, Record, Store};
 use crate::date::PartialDate;
 use crate::diagnostic::Diagnostic;
@@ -197,22 +196,10 @@ pub fn reading_text(body: &str) -> String {
 /// How many unchanged words are shown each side of a change before the rest is folded away.
 const CONTEXT_WORDS: usize = 25;
 
-/// A word-level redline between two versions' reading texts, as HTML: `<del>`/`<ins>` (with
+/// A word-level redline between two versions' reading texts (see `reading_text`), as HTML: `<del>`/`<ins>` (with
 /// hidden labels for screen readers), unchanged stretches folded. Also (words deleted, inserted).
-pub fn redline(old: &Version, new: &Version) -> (String, usize, usize) {
-    let old_text = reading_text(&old.body);
-    let new_text = reading_text(&new.body);
-    let diff = TextDiff::configure()
-        .deadline(Instant::now() + Duration::from_millis(250))
-        .diff_words(old_text.as_str(), new_text.as_str());
-    let mut runs: Vec<(ChangeTag, String)> = Vec::new();
-    for change in diff.iter_all_changes() {
-        let tag = change.tag();
-        match runs.last_mut() {
-            Some((t, text)) if *t == tag => text.push_str(change.value()),
-            _ => runs.push((tag, change.value().to_owned())),
-        }
-    }
+pub fn redline(old_text: &str, new_text: &str) -> (String, usize, usize) {
+    let runs = changes(old_text, new_text);
     let (mut deleted, mut inserted) = (0, 0);
     let mut html = String::new();
     let (mut del, mut ins) = (String::new(), String::new());
@@ -241,6 +228,71 @@ pub fn redline(old: &Version, new: &Version) -> (String, usize, usize) {
     flush(&mut html, &mut del, &mut ins, &mut deleted, &mut inserted);
     (html, deleted, inserted)
 }
+
+/// The changes from `old` to `new` as runs of equal, deleted and inserted text. Paragraphs
+/// (lines of the reading text) are compared first, and only paragraphs that changed are
+/// compared word by word, so the work follows the size of the change, not of the chapter.
+fn changes(old: &str, new: &str) -> Vec<(ChangeTag, String)> {
+    let deadline = Instant::now() + Duration::from_millis(250);
+    let old_lines: Vec<&str> = old.split_inclusive('\n').collect();
+    let new_lines: Vec<&str> = new.split_inclusive('\n').collect();
+    let mut runs: Vec<(ChangeTag, String)> = Vec::new();
+    let mut push = |tag: ChangeTag, text: &str| match runs.last_mut() {
+        Some((t, run)) if *t == tag => run.push_str(text),
+        _ => runs.push((tag, text.to_owned())),
+    };
+    for op in
+        capture_diff_slices_deadline(Algorithm::Patience, &old_lines, &new_lines, Some(deadline))
+    {
+        let (tag, old_range, new_range) = op.as_tag_tuple();
+        let before = old_lines[old_range.clone()].concat();
+        let after = new_lines[new_range.clone()].concat();
+        match tag {
+            DiffTag::Equal => push(ChangeTag::Equal, &before),
+            DiffTag::Delete => push(ChangeTag::Delete, &before),
+            DiffTag::Insert => push(ChangeTag::Insert, &after),
+            DiffTag::Replace => {
+                // Paragraph by paragraph where they pair up, else the passage as one.
+                let (olds, news) = (&old_lines[old_range.clone()], &new_lines[new_range.clone()]);
+                let pairs: Vec<(String, String)> = if olds.len() == news.len() {
+                    olds.iter()
+                        .zip(news)
+                        .map(|(a, b)| ((*a).to_owned(), (*b).to_owned()))
+                        .collect()
+                } else {
+                    vec![(before, after)]
+                };
+                for (a, b) in pairs {
+                    if a.len() > WORD_DIFF_LIMIT || b.len() > WORD_DIFF_LIMIT || !alike(&a, &b) {
+                        push(ChangeTag::Delete, &a);
+                        push(ChangeTag::Insert, &b);
+                        continue;
+                    }
+                    let words = TextDiff::configure()
+                        .deadline(deadline)
+                        .diff_words(a.as_str(), b.as_str());
+                    for change in words.iter_all_changes() {
+                        push(change.tag(), change.value());
+                    }
+                }
+            }
+        }
+    }
+    runs
+}
+
+/// Whether two paragraphs share at least half their words: an edited paragraph, not a
+/// rewritten one. A rewrite is clearer shown whole, and a word diff of it costs the most.
+fn alike(a: &str, b: &str) -> bool {
+    let words_a: std::collections::HashSet<&str> = a.split_whitespace().collect();
+    let count_b = b.split_whitespace().count();
+    let shared = b.split_whitespace().filter(|w| words_a.contains(w)).count();
+    shared * 2 >= count_b.max(words_a.len())
+}
+
+/// A changed passage longer than this (in bytes, either side) is shown as a whole deletion and
+/// insertion: word by word, a rewrite that long is unreadable anyway, and slow to compute.
+const WORD_DIFF_LIMIT: usize = 3_000;
 
 /// Writes the pending deletion and insertion, with hidden labels for screen readers.
 fn flush(
@@ -296,10 +348,12 @@ fn fold(text: &str, change_before: bool, change_after: bool) -> String {
     )
 }
 
-/// Reads a version file of the store as a `Version`.
-pub fn load_version(store: &Store, path: &str) -> Result<Version, Diagnostic> {
+/// The reading text of a version file of the store: its body, without the front matter (the
+/// release record has its title), as `reading_text` makes it.
+pub fn load_reading_text(store: &Store, path: &str) -> Result<String, Diagnostic> {
     let text = store.read_version(path)?;
-    Version::parse(std::path::Path::new(path), &text)
+    let split = crate::front_matter::split(std::path::Path::new(path), &text)?;
+    Ok(reading_text(split.body))
 }
 
 #[cfg(test)]
@@ -318,14 +372,10 @@ mod tests {
     #[test]
     fn redline_marks_words_and_folds_unchanged_text() {
         let filler: String = (0..200).map(|i| format!("word{i} ")).collect();
-        let old = Version {
-            title: "T".into(),
-            body: format!("{filler}\n\nThe carer must call within one hour."),
-        };
-        let new = Version {
-            title: "T".into(),
-            body: format!("{filler}\n\nThe carer must call within 30 minutes."),
-        };
+        let old = reading_text(&format!("{filler}\n\nThe carer must call within one hour."));
+        let new = reading_text(&format!(
+            "{filler}\n\nThe carer must call within 30 minutes."
+        ));
         let (html, deleted, inserted) = redline(&old, &new);
         assert_eq!((deleted, inserted), (2, 2));
         assert!(html.contains("The carer must call within <del><span class=\"visually-hidden\">[deleted: </span>one hour.<span class=\"visually-hidden\">]</span></del><ins><span class=\"visually-hidden\">[inserted: </span>30 minutes.<span class=\"visually-hidden\">]</span></ins>"), "{html}");
@@ -334,6 +384,30 @@ mod tests {
             html.len() < 2000,
             "unchanged text is folded: {} bytes",
             html.len()
+        );
+    }
+
+    #[test]
+    fn a_rewritten_paragraph_is_shown_whole_not_word_by_word() {
+        let old = reading_text(
+            "Keep this paragraph.\n\nCarers phone the duty team at once and record the call.\n",
+        );
+        let new = reading_text(
+            "Keep this paragraph.\n\nA manager decides within a day whether a visit is needed.\n",
+        );
+        let (html, deleted, inserted) = redline(&old, &new);
+        assert_eq!((deleted, inserted), (11, 11));
+        assert!(
+            html.contains(
+                "[deleted: </span>Carers phone the duty team at once and record the call.<span"
+            ),
+            "{html}"
+        );
+        assert!(
+            html.contains(
+                "[inserted: </span>A manager decides within a day whether a visit is needed.<span"
+            ),
+            "{html}"
         );
     }
 }

@@ -1,6 +1,7 @@
 //! Chapter history: the version store (`store`), comparing versions (`diff`), planning a
 //! release (`release`), and the amendment log derived from the store at every build (`log`).
 
+pub mod cache;
 pub mod diff;
 pub mod log;
 pub mod release;

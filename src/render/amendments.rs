@@ -6,7 +6,8 @@ use serde::Serialize;
 
 use crate::build::History;
 use crate::date::PartialDate;
-use crate::history::log::{Log, month_name, months, redline};
+use crate::history::cache;
+use crate::history::log::{Log, month_name, months};
 use crate::history::{Change, Release, Store};
 use crate::model::Manual;
 
@@ -165,24 +166,21 @@ pub fn version_views(log: &Log, history: &History, id: &str, redlines: bool) -> 
         .first()
         .filter(|r| r.baseline)
         .map(Release::day);
-    let mut previous_version: Option<&str> = None;
+    let mut previous: Option<&str> = None;
     let mut out: Vec<VersionView> = Vec::with_capacity(entries.len());
     for e in entries {
         let r = e.record;
-        let (mut redline_html, mut deleted, mut inserted) = (None, 0, 0);
-        if redlines
-            && let (Some(before), Some(now)) = (previous_version, r.version.as_deref())
-            && let (Some(old), Some(new)) =
-                (history.versions.get(before), history.versions.get(now))
-        {
-            let (html, d, i) = redline(old, new);
-            redline_html = Some(html);
-            deleted = d;
-            inserted = i;
+        let found = match (redlines, previous, r.sha256.as_deref()) {
+            (true, Some(before), Some(now)) => history.redlines.get(&cache::key(before, now)),
+            _ => None,
+        };
+        if r.version.is_some() {
+            previous = r.sha256.as_deref();
         }
-        if let Some(v) = r.version.as_deref() {
-            previous_version = Some(v);
-        }
+        let (redline_html, deleted, inserted) = match found {
+            Some(red) => (Some(red.html.clone()), red.deleted, red.inserted),
+            None => (None, 0, 0),
+        };
         out.push(VersionView {
             date: PartialDate::from_naive(e.date).long(),
             date_iso: e.date.to_string(),

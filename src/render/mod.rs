@@ -155,34 +155,36 @@ pub fn render_site(
     };
     let render = |name: &str, path: String, view: &dyn erased::Ctx| pages.render(name, path, view);
 
-    let mut files: Vec<OutputFile> = manual
-        .chapters
-        .par_iter()
-        .enumerate()
-        .filter(|(_, c)| c.external_url.is_none())
-        .map(|(i, chapter)| {
-            let page = ChapterPage {
-                site: &site,
-                root: "../",
-                page_title: format!("{} {}", chapter.number, chapter.title),
-                chapter: chapter_view(
-                    manual,
-                    i,
-                    chapter,
-                    &rendered[i],
-                    &dates[i],
-                    &log,
-                    history,
-                    info,
-                ),
-            };
-            render(
-                "chapter.html",
-                chapter.page_path().unwrap_or_default(),
-                &page,
-            )
-        })
-        .collect::<Result<_, _>>()?;
+    let mut files: Vec<OutputFile> = crate::timing::phase("  chapter pages", || {
+        manual
+            .chapters
+            .par_iter()
+            .enumerate()
+            .filter(|(_, c)| c.external_url.is_none())
+            .map(|(i, chapter)| {
+                let page = ChapterPage {
+                    site: &site,
+                    root: "../",
+                    page_title: format!("{} {}", chapter.number, chapter.title),
+                    chapter: chapter_view(
+                        manual,
+                        i,
+                        chapter,
+                        &rendered[i],
+                        &dates[i],
+                        &log,
+                        history,
+                        info,
+                    ),
+                };
+                render(
+                    "chapter.html",
+                    chapter.page_path().unwrap_or_default(),
+                    &page,
+                )
+            })
+            .collect::<Result<_, _>>()
+    })?;
 
     files.push(render(
         "index.html",
@@ -229,7 +231,10 @@ pub fn render_site(
             page_title: "Page not found".into(),
         },
     )?);
-    files.extend(amendment_pages(manual, history, &log, &site, &pages)?);
+    files.extend(crate::timing::phase(
+        "  amendments and history pages",
+        || amendment_pages(manual, history, &log, &site, &pages),
+    )?);
     for (name, bytes) in &theme.assets {
         files.push(OutputFile::new(format!("assets/{name}"), bytes.clone()));
     }

@@ -121,6 +121,33 @@ test("without JavaScript the chapter is readable and the controls stay hidden", 
   assert.ok((await p.locator(".chapter-body").innerText()).split(/\s+/).length > 300);
 });
 
+test("the amendments page shows the latest release and a reader can follow it to the change", async () => {
+  const p = await page();
+  await p.goto(server.url + "index.html");
+  await p.getByRole("navigation", { name: "Manual" }).getByRole("link", { name: "Amendments" }).click();
+  assert.match(await p.locator("h2#latest").innerText(), /^October 2026$/);
+  assert.match(await p.locator("body").innerText(), /Next update: January 2027/);
+  const updated = p.getByRole("table", { name: "Updated Chapters" });
+  await updated.getByRole("link", { name: "1.3.1 Contacts and Referrals" }).click();
+  await p.waitForURL(/chapters\/contacts-and-referrals\.html$/);
+  assert.match(await p.locator("#amendment + p").innerText(), /^This chapter was updated in October 2026\. Section 4, Feedback has been updated\.$/);
+  await p.getByRole("link", { name: "See what changed in each version" }).click();
+  await p.waitForURL(/history\/contacts-and-referrals\.html$/);
+  const del = p.locator(".redline del").first();
+  assert.equal(await del.evaluate((e) => getComputedStyle(e).textDecorationLine), "line-through");
+  assert.ok((await p.locator(".redline ins").count()) > 0);
+  assert.deepEqual(p.errors, []);
+});
+
+test("the contents page marks recently new and updated chapters", async () => {
+  const p = await page();
+  await p.goto(server.url + "index.html");
+  const mark = async (number) => p.locator(".toc-chapter").filter({ has: p.locator(":scope > .num", { hasText: new RegExp(`^${number.replace(/\./g, "\\.")}$`) }) }).locator(".mark-badge").allInnerTexts();
+  assert.deepEqual(await mark("2.5"), ["New"]);
+  assert.deepEqual(await mark("1.3.1"), ["Updated"]);
+  assert.deepEqual(await mark("1.1.1"), []);
+});
+
 test("the keyboard reaches the skip link first and it moves focus to the content", async () => {
   const p = await page();
   await p.goto(server.url + "chapters/assessments.html");
@@ -132,7 +159,8 @@ test("the keyboard reaches the skip link first and it moves focus to the content
 
 // WCAG 2.2 AA, as axe-core measures it, on every kind of page, in both colour schemes.
 const AXE = (await import("node:fs")).readFileSync(new URL("./node_modules/axe-core/axe.min.js", import.meta.url), "utf8");
-const PAGES = ["index.html", "chapters/children-missing-from-care.html", "chapters/local-contacts.html", "glossary.html", "local-resources.html", "404.html"];
+const PAGES = ["index.html", "chapters/children-missing-from-care.html", "chapters/local-contacts.html", "glossary.html", "local-resources.html", "404.html",
+  "amendments/index.html", "amendments/2026-08.html", "history/children-missing-from-care.html", "history/homeless-16-and-17-year-olds.html"];
 
 for (const contrast of [false, true]) {
   test(`no WCAG 2.2 AA violations${contrast ? " in high contrast" : ""}`, async () => {

@@ -47,7 +47,7 @@ impl ManualTest {
         ManualTest { _dir: dir, root }
     }
 
-    /// A copy of the demo manual at the repository's root (manual.yaml, glossary, content).
+    /// A copy of the demo manual at the repository's root (settings, glossary, content, history).
     pub fn demo() -> ManualTest {
         let dir = tempfile::tempdir().expect("temp dir");
         let root = dir.path().join("manual");
@@ -57,6 +57,7 @@ impl ManualTest {
             fs::copy(repo.join(f), root.join(f)).unwrap();
         }
         copy_dir(&repo.join("content"), &root.join("content"));
+        copy_dir(&repo.join("history"), &root.join("history"));
         ManualTest { _dir: dir, root }
     }
 

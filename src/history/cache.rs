@@ -1,0 +1,164 @@
+//! A cache of redlines, in `.procbook/redlines.cache` beside the manual.
+//!
+//! A redline compares two released versions, and released versions never change (the store is
+//! append-only and each version's SHA-256 is recorded), so a redline computed once is right
+//! for good. Keyed by the two versions' hashes and the redline format, the cache lets a build
+//! compute only the redlines it has not seen, usually the few a new release adds. It is only a
+//! cache: it is not committed, a damaged or missing one is ignored, and deleting it is safe.
+//!
+//! Format: a first line naming the format, then for each entry a line
+//! `<old sha>:<new sha>\t<words deleted>\t<words inserted>\t<bytes>` followed by that many
+//! bytes of HTML and a newline.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+pub const CACHE_DIR: &str = ".procbook";
+const FILE: &str = "redlines.cache";
+/// Change this whenever the redline's HTML changes, so that old entries are not reused.
+const FORMAT: &str = "procbook redlines 1";
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Redline {
+    pub html: String,
+    pub deleted: usize,
+    pub inserted: usize,
+}
+
+/// The cache key of the redline from the version with hash `old` to the one with hash `new`.
+pub fn key(old: &str, new: &str) -> String {
+    format!("{old}:{new}")
+}
+
+pub fn path(root: &Path) -> PathBuf {
+    root.join(CACHE_DIR).join(FILE)
+}
+
+/// Reads the cache; anything missing or unreadable is simply not cached.
+pub fn load(root: &Path) -> HashMap<String, Redline> {
+    std::fs::read(path(root))
+        .map(|b| decode(&b))
+        .unwrap_or_default()
+}
+
+pub fn decode(bytes: &[u8]) -> HashMap<String, Redline> {
+    let mut out = HashMap::new();
+    let Some(rest) = bytes
+        .strip_prefix(FORMAT.as_bytes())
+        .and_then(|r| r.strip_prefix(b"\n"))
+    else {
+        return out;
+    };
+    let mut rest = rest;
+    while !rest.is_empty() {
+        let Some(end) = rest.iter().position(|&b| b == b'\n') else {
+            break;
+        };
+        let header = String::from_utf8_lossy(&rest[..end]).into_owned();
+        let fields: Vec<&str> = header.split('\t').collect();
+        let [key, deleted, inserted, len] = fields[..] else {
+            break;
+        };
+        let (Ok(deleted), Ok(inserted), Ok(len)) =
+            (deleted.parse(), inserted.parse(), len.parse::<usize>())
+        else {
+            break;
+        };
+        let body_start = end + 1;
+        let Some(body) = rest.get(body_start..body_start + len) else {
+            break;
+        };
+        let Ok(html) = String::from_utf8(body.to_vec()) else {
+            break;
+        };
+        out.insert(
+            key.to_owned(),
+            Redline {
+                html,
+                deleted,
+                inserted,
+            },
+        );
+        rest = rest.get(body_start + len + 1..).unwrap_or_default();
+    }
+    out
+}
+
+/// The cache file's bytes, entries in key order so that the same cache gives the same bytes.
+pub fn encode(entries: &HashMap<String, Redline>) -> Vec<u8> {
+    let mut keys: Vec<&String> = entries.keys().collect();
+    keys.sort();
+    let mut out =
+        Vec::with_capacity(entries.values().map(|r| r.html.len() + 160).sum::<usize>() + 32);
+    out.extend_from_slice(FORMAT.as_bytes());
+    out.push(b'\n');
+    for k in keys {
+        let r = &entries[k];
+        out.extend_from_slice(
+            format!("{k}\t{}\t{}\t{}\n", r.deleted, r.inserted, r.html.len()).as_bytes(),
+        );
+        out.extend_from_slice(r.html.as_bytes());
+        out.push(b'\n');
+    }
+    out
+}
+
+/// Replaces the cache file whole (a temporary file renamed into place). A cache that cannot be
+/// written is no error: the next build computes the redlines again.
+pub fn save(root: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let dir = root.join(CACHE_DIR);
+    std::fs::create_dir_all(&dir)?;
+    let tmp = dir.join(format!(".{FILE}.tmp-{}", std::process::id()));
+    std::fs::write(&tmp, bytes)?;
+    std::fs::rename(&tmp, path(root))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn entries_round_trip_even_with_newlines_and_tabs_in_the_html() {
+        let mut entries = HashMap::new();
+        entries.insert(
+            key("aa", "bb"),
+            Redline {
+                html: "one\n\ttwo <del>x</del>\n".into(),
+                deleted: 1,
+                inserted: 0,
+            },
+        );
+        entries.insert(
+            key("cc", "dd"),
+            Redline {
+                html: String::new(),
+                deleted: 0,
+                inserted: 3,
+            },
+        );
+        let bytes = encode(&entries);
+        assert_eq!(decode(&bytes), entries);
+        assert_eq!(
+            encode(&decode(&bytes)),
+            bytes,
+            "the same cache gives the same bytes"
+        );
+    }
+
+    #[test]
+    fn another_format_or_a_damaged_file_is_ignored_not_trusted() {
+        assert!(decode(b"procbook redlines 0\naa:bb\t1\t1\t3\nabc\n").is_empty());
+        let mut entries = HashMap::new();
+        entries.insert(
+            key("aa", "bb"),
+            Redline {
+                html: "hello".into(),
+                deleted: 1,
+                inserted: 1,
+            },
+        );
+        let bytes = encode(&entries);
+        let truncated = &bytes[..bytes.len() - 3];
+        assert!(decode(truncated).is_empty());
+    }
+}
