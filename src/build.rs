@@ -13,7 +13,7 @@ use crate::diagnostic::{Diagnostic, Diagnostics, display_path};
 use crate::glossary::Glossary;
 use crate::history::Store;
 use crate::history::cache::{self, Redline};
-use crate::history::log::{Log, load_reading_text, redline};
+use crate::history::log::Log;
 use crate::load::load_content;
 use crate::markdown::{Rendered, check_anchor_links, render_chapter};
 use crate::model::{Manual, ModelOptions, assemble};
@@ -137,61 +137,10 @@ fn load_history(
             }
         }
     }
+    let mut problems = Vec::new();
+    let (redlines, cache_update) = cache::redlines(root, &store, &mut problems);
+    diagnostics.extend(problems);
     let log = Log::new(&store);
-    // Consecutive versions of each chapter: (cache key, old version file, new version file).
-    let mut pairs: Vec<(String, &str, &str)> = Vec::new();
-    for id in log.by_chapter.keys() {
-        let versions = log.versions(id);
-        for w in versions.windows(2) {
-            let (old, new) = (w[0].record, w[1].record);
-            if let (Some(a), Some(b), Some(va), Some(vb)) =
-                (&old.sha256, &new.sha256, &old.version, &new.version)
-            {
-                pairs.push((cache::key(a, b), va.as_str(), vb.as_str()));
-            }
-        }
-    }
-    let mut cached = cache::load(root);
-    let missing: Vec<&(String, &str, &str)> = pairs
-        .iter()
-        .filter(|(k, _, _)| !cached.contains_key(k))
-        .collect();
-    let mut files: Vec<&str> = missing.iter().flat_map(|(_, a, b)| [*a, *b]).collect();
-    files.sort_unstable();
-    files.dedup();
-    let loaded: Vec<(&str, Result<String, Diagnostic>)> = files
-        .into_par_iter()
-        .map(|path| (path, load_reading_text(&store, path)))
-        .collect();
-    let mut texts = HashMap::with_capacity(loaded.len());
-    for (path, text) in loaded {
-        match text {
-            Ok(t) => {
-                texts.insert(path, t);
-            }
-            Err(d) => diagnostics.push(d),
-        }
-    }
-    let computed: Vec<(String, Redline)> = missing
-        .par_iter()
-        .filter_map(|(key, a, b)| {
-            let (html, deleted, inserted) = redline(texts.get(a)?, texts.get(b)?);
-            Some((
-                key.clone(),
-                Redline {
-                    html,
-                    deleted,
-                    inserted,
-                },
-            ))
-        })
-        .collect();
-    let stale = cached.len() + computed.len() > pairs.len();
-    let changed = !computed.is_empty() || stale;
-    cached.extend(computed);
-    let wanted: std::collections::HashSet<&String> = pairs.iter().map(|(k, _, _)| k).collect();
-    cached.retain(|k, _| wanted.contains(k));
-    let cache_update = changed.then(|| cache::encode(&cached));
     for chapter in &manual.chapters {
         if let (Some(written), Some(released)) =
             (chapter.updated, log.last_updated(chapter.id.as_str()))
@@ -211,7 +160,7 @@ fn load_history(
     drop(log);
     History {
         store,
-        redlines: cached,
+        redlines,
         cache_update,
     }
 }

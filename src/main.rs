@@ -160,6 +160,11 @@ fn release(root: PathBuf, date: Option<String>, dry_run: bool) -> anyhow::Result
             return Ok(fail(&d));
         }
     };
+    if !plan.warnings.is_empty() {
+        let mut w = Diagnostics::new();
+        w.extend(plan.warnings.iter().cloned());
+        report(&w);
+    }
     if plan.is_empty() {
         let since = store
             .latest_date()
@@ -199,6 +204,15 @@ fn release(root: PathBuf, date: Option<String>, dry_run: bool) -> anyhow::Result
     }
     if let Err(d) = store.commit(&plan.release, &plan.versions) {
         return Ok(fail(&d.into()));
+    }
+    // The new versions' redlines go into the build's cache now, while they are at hand.
+    if let Ok(store) = Store::load(&options.root) {
+        let mut ignored = Vec::new();
+        if let (_, Some(bytes)) =
+            procbook::history::cache::redlines(&options.root, &store, &mut ignored)
+        {
+            let _ = procbook::history::cache::save(&options.root, &bytes);
+        }
     }
     println!(
         "Recorded in history/releases/{date}.yaml. Commit the history folder with the content."

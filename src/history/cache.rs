@@ -10,8 +10,14 @@
 //! `<old sha>:<new sha>\t<words deleted>\t<words inserted>\t<bytes>` followed by that many
 //! bytes of HTML and a newline.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
+
+use rayon::prelude::*;
+
+use super::log::{Log, load_reading_text, redline};
+use super::store::Store;
+use crate::diagnostic::Diagnostic;
 
 pub const CACHE_DIR: &str = ".procbook";
 const FILE: &str = "redlines.cache";
@@ -32,6 +38,71 @@ pub fn key(old: &str, new: &str) -> String {
 
 pub fn path(root: &Path) -> PathBuf {
     root.join(CACHE_DIR).join(FILE)
+}
+
+/// The redline between every two consecutive versions of every chapter in `store`: from the
+/// cache where it has them, computed (in parallel) where not. Also the cache's new bytes, when
+/// they changed. Versions that cannot be read are reported and their redlines left out.
+pub fn redlines(
+    root: &Path,
+    store: &Store,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> (HashMap<String, Redline>, Option<Vec<u8>>) {
+    let log = Log::new(store);
+    // (cache key, old version file, new version file)
+    let mut pairs: Vec<(String, &str, &str)> = Vec::new();
+    for id in log.by_chapter.keys() {
+        for w in log.versions(id).windows(2) {
+            let (old, new) = (w[0].record, w[1].record);
+            if let (Some(a), Some(b), Some(va), Some(vb)) =
+                (&old.sha256, &new.sha256, &old.version, &new.version)
+            {
+                pairs.push((key(a, b), va.as_str(), vb.as_str()));
+            }
+        }
+    }
+    let mut cached = load(root);
+    let missing: Vec<&(String, &str, &str)> = pairs
+        .iter()
+        .filter(|(k, _, _)| !cached.contains_key(k))
+        .collect();
+    let mut files: Vec<&str> = missing.iter().flat_map(|(_, a, b)| [*a, *b]).collect();
+    files.sort_unstable();
+    files.dedup();
+    let loaded: Vec<(&str, Result<String, Diagnostic>)> = files
+        .into_par_iter()
+        .map(|path| (path, load_reading_text(store, path)))
+        .collect();
+    let mut texts = HashMap::with_capacity(loaded.len());
+    for (path, text) in loaded {
+        match text {
+            Ok(t) => {
+                texts.insert(path, t);
+            }
+            Err(d) => diagnostics.push(d),
+        }
+    }
+    let computed: Vec<(String, Redline)> = missing
+        .par_iter()
+        .filter_map(|(key, a, b)| {
+            let (html, deleted, inserted) = redline(texts.get(a)?, texts.get(b)?);
+            Some((
+                key.clone(),
+                Redline {
+                    html,
+                    deleted,
+                    inserted,
+                },
+            ))
+        })
+        .collect();
+    let wanted: HashSet<&String> = pairs.iter().map(|(k, _, _)| k).collect();
+    let before = cached.len();
+    cached.retain(|k, _| wanted.contains(k));
+    let changed = !computed.is_empty() || cached.len() != before;
+    cached.extend(computed);
+    let update = changed.then(|| encode(&cached));
+    (cached, update)
 }
 
 /// Reads the cache; anything missing or unreadable is simply not cached.

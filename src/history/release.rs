@@ -18,6 +18,8 @@ pub struct Plan {
     pub release: Release,
     /// (path relative to `history/`, text).
     pub versions: Vec<(String, String)>,
+    /// Things the author should know before recording, such as an id that seems to have changed.
+    pub warnings: Vec<Diagnostic>,
 }
 
 impl Plan {
@@ -182,7 +184,9 @@ pub fn plan(
     if !problems.is_empty() {
         return Err(problems);
     }
+    let warnings = changed_ids(manual, &records);
     Ok(Plan {
+        warnings,
         release: Release {
             date: date.to_string(),
             baseline,
@@ -190,6 +194,36 @@ pub fn plan(
         },
         versions,
     })
+}
+
+/// A chapter recorded as new while one of the same title is recorded as removed has most
+/// likely had its id changed, which would cut it off from its history.
+fn changed_ids(manual: &Manual, records: &[Record]) -> Vec<Diagnostic> {
+    let removed: Vec<&Record> = records
+        .iter()
+        .filter(|r| r.change == Change::Removed)
+        .collect();
+    records
+        .iter()
+        .filter(|r| r.change == Change::Added)
+        .filter_map(|added| {
+            let old = removed.iter().find(|r| r.title.trim().eq_ignore_ascii_case(added.title.trim()))?;
+            let chapter = manual.chapter_by_str(&added.id)?;
+            Some(
+                Diagnostic::warning(
+                    &chapter.path,
+                    format!(
+                        "this chapter has the id `{}`, but the last release had a chapter of the same title with the id `{}`: it will be recorded as a new chapter, and `{}` as removed",
+                        added.id, old.id, old.id
+                    ),
+                )
+                .with_help(format!(
+                    "to keep its history, add `id: {}` to its front matter (or rename the file back); if it really is a new chapter, release as it is",
+                    old.id
+                )),
+            )
+        })
+        .collect()
 }
 
 /// The author's change note, then the generated note.

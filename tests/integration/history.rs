@@ -312,3 +312,84 @@ fn renaming_a_file_keeps_its_history_by_id() {
         run.stdout
     );
 }
+
+#[test]
+fn a_changed_id_is_warned_about_before_history_is_cut() {
+    let t = ManualTest::fixture("history");
+    t.ok(&["release", "--date", "2024-05-15"]);
+    t.rename(B, "content/01-first/01-sub/02-bee-approvals.md");
+    let run = t.ok(&["release", "--date", "2024-06-15", "--dry-run"]);
+    assert!(run.stderr.contains("warning: this chapter has the id `bee-approvals`, but the last release had a chapter of the same title with the id `bee`"), "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("--> content/01-first/01-sub/02-bee-approvals.md"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("add `id: bee` to its front matter"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn diff_prints_the_json_contract() {
+    let t = ManualTest::fixture("history");
+    t.write("old.md", "# Placements\n\n## Introduction\n\nThis chapter covers placements in residential care and who approves them.\n\n## Placements of Children under 13 Years\n\nA child under 13 is placed only with the Director's approval.\n\nSee [Case Management Guidance](https://example.org/cmg).\n");
+    t.write("new.md", "---\ntitle: Placements\nowner: Someone\n---\n\n## Introduction\n\nThis chapter covers placements in residential care and who approves them.\n\n## Placements of Children under 13 Years\n\nA child under 13 is placed only with the Director's approval, recorded on the child's file within one working day.\n\nSee [Case Management Guidance](https://example.org/cmg-2024).\n");
+    let json: Value = serde_json::from_str(
+        &t.ok(&["diff", "old.md", "new.md", "--format", "json"])
+            .stdout,
+    )
+    .unwrap();
+    assert_eq!(json["kind"], "updated");
+    assert_eq!(json["title"], "Placements");
+    assert_eq!(json["retitled_from"], Value::Null);
+    assert_eq!(
+        json["sections"],
+        serde_json::json!([{"change": "updated", "number": "2", "title": "Placements of Children under 13 Years"}])
+    );
+    assert_eq!(
+        json["links"],
+        serde_json::json!({"added": [], "removed": [], "changed": [{"text": "Case Management Guidance", "from": "https://example.org/cmg", "to": "https://example.org/cmg-2024"}]})
+    );
+    assert_eq!(
+        json["summary"],
+        "This chapter was updated. Section 2, Placements of Children under 13 Years has been updated. The link to Case Management Guidance has been updated."
+    );
+    let ratio = json["changed_ratio"].as_f64().unwrap();
+    assert!(ratio > 0.0 && ratio < 0.4, "{ratio}");
+    let text = t.ok(&["diff", "old.md", "new.md"]).stdout;
+    assert!(
+        text.starts_with("This chapter was updated. Section 2,"),
+        "{text}"
+    );
+    let missing = t.run(&["diff", "old.md", "nope.md"]);
+    assert_eq!(missing.status, 1);
+    assert!(missing.stderr.contains("nope.md"), "{}", missing.stderr);
+}
+
+#[test]
+fn the_redline_cache_is_warmed_by_release_and_a_damaged_one_changes_nothing() {
+    let t = three_releases();
+    let cache = t.root.join(".procbook/redlines.cache");
+    assert!(cache.exists(), "release leaves the new redlines cached");
+    t.build();
+    let with_cache = t.read("history/alpha.html");
+    std::fs::write(&cache, b"procbook redlines 1\nnot a real entry\n").unwrap();
+    t.build();
+    assert_eq!(
+        t.read("history/alpha.html"),
+        with_cache,
+        "a damaged cache is ignored"
+    );
+    std::fs::remove_dir_all(t.root.join(".procbook")).unwrap();
+    t.build();
+    assert_eq!(
+        t.read("history/alpha.html"),
+        with_cache,
+        "no cache, same pages"
+    );
+    assert!(cache.exists(), "the build saves what it computed");
+}
