@@ -154,11 +154,7 @@ fn release(root: PathBuf, date: Option<String>, dry_run: bool) -> anyhow::Result
         &prepared.manual.config.thresholds,
     ) {
         Ok(p) => p,
-        Err(problems) => {
-            let mut d = Diagnostics::new();
-            d.extend(problems);
-            return Ok(fail(&d));
-        }
+        Err(problems) => return Ok(fail(&problems.into())),
     };
     if !plan.warnings.is_empty() {
         let mut w = Diagnostics::new();
@@ -223,11 +219,7 @@ fn release(root: PathBuf, date: Option<String>, dry_run: bool) -> anyhow::Result
 fn verify(root: PathBuf) -> anyhow::Result<ExitCode> {
     let store = match Store::load(&root) {
         Ok(s) => s,
-        Err(problems) => {
-            let mut d = Diagnostics::new();
-            d.extend(problems);
-            return Ok(fail(&d));
-        }
+        Err(problems) => return Ok(fail(&problems.into())),
     };
     let mut problems = Diagnostics::new();
     problems.extend(store.verify());
@@ -310,11 +302,7 @@ fn amendments(
     };
     let store = match Store::load(&root) {
         Ok(s) => s,
-        Err(problems) => {
-            let mut d = Diagnostics::new();
-            d.extend(problems);
-            return Ok(fail(&d));
-        }
+        Err(problems) => return Ok(fail(&problems.into())),
     };
     if let Some(m) = &month
         && (m.len() != 7
