@@ -393,3 +393,55 @@ fn the_redline_cache_is_warmed_by_release_and_a_damaged_one_changes_nothing() {
     );
     assert!(cache.exists(), "the build saves what it computed");
 }
+
+#[test]
+fn the_monthly_summary_comes_as_text_markdown_and_an_email_ready_page() {
+    let t = three_releases();
+    let text = t.ok(&["amendments", "--month", "2024-06"]).stdout;
+    assert!(
+        text.starts_with("History Manual: amendments\n\nJune 2024 (released 15 June 2024)\n"),
+        "{text}"
+    );
+    assert!(
+        text.contains("\nNew Chapters and Features\n  2.2 Eff\n"),
+        "{text}"
+    );
+    assert!(!text.contains("July 2024"), "only the month asked for");
+    assert!(text.ends_with("Next update: August 2024\n"));
+
+    let md = t
+        .ok(&["amendments", "--month", "2024-07", "--format", "md"])
+        .stdout;
+    assert!(
+        md.contains("**Please read again in full:** 1.1.1 Alpha."),
+        "{md}"
+    );
+    assert!(md.contains("### Removed Chapters\n\n- 2.2 Dee\n"), "{md}");
+    assert!(md.contains("### Updated Chapters\n\n| Chapter Name | Details |\n|---|---|\n| 1.1.1 Alpha | This chapter was extensively revised"), "{md}");
+    assert!(md.contains("\n| 1.1.2 Bee Procedures | Reviewed in July 2024; no change to the procedure. This chapter was refreshed in July 2024. |\n"), "{md}");
+
+    let html = t
+        .ok(&["amendments", "--month", "2024-07", "--format", "html"])
+        .stdout;
+    assert!(html.starts_with("<!DOCTYPE html>"));
+    assert!(
+        !html.contains("<link") && !html.contains("<style"),
+        "self-contained: inline styles only"
+    );
+    assert!(html.contains(r#"<a href="https://manual.example.org/chapters/alpha.html" style="color:#0b4f8a">1.1.1 Alpha</a>"#), "{html}");
+
+    let none = t.run(&["amendments", "--month", "2023-01"]);
+    assert_eq!(none.status, 1);
+    assert!(
+        none.stderr.contains("there was no release in 2023-01"),
+        "{}",
+        none.stderr
+    );
+    assert!(
+        none.stderr.contains(
+            "releases were made in: 2024-07 (July 2024), 2024-06 (June 2024), 2024-05 (May 2024)"
+        ),
+        "{}",
+        none.stderr
+    );
+}
