@@ -204,6 +204,12 @@ pub fn build(options: &BuildOptions) -> Result<Site, Diagnostics> {
         diagnostics.clone()
     })?;
     files.extend(statics);
+    let docs = phase("search documents", || {
+        crate::search::documents(&manual, &rendered)
+    });
+    files.extend(phase("search export", || {
+        crate::search::export::export(&manual, &docs)
+    }));
     Ok(Site {
         manual,
         files,

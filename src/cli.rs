@@ -82,6 +82,21 @@ pub enum Command {
         #[arg(long, value_enum, default_value = "text")]
         format: AmendmentsFormat,
     },
+    /// Search the manual as readers do, from the command line
+    #[command(
+        after_help = "Examples:\n  procbook search \"strategy discussion timescales\"\n  procbook search UASC --limit 5 --format json"
+    )]
+    Search {
+        /// Words to find; \"quoted words\" as a phrase
+        query: String,
+        #[command(flatten)]
+        root: RootArg,
+        /// How many results at most
+        #[arg(long, default_value_t = 10)]
+        limit: usize,
+        #[arg(long, value_enum, default_value = "text")]
+        format: DiffFormat,
+    },
     /// Check the manual for problems without writing anything
     #[command(after_help = "Example:\n  procbook check --root ../manual")]
     Check {

@@ -21,6 +21,7 @@ pub mod markdown;
 pub mod model;
 pub mod outline;
 pub mod render;
+pub mod search;
 pub mod slug;
 pub mod timing;
 pub mod write;

@@ -92,6 +92,12 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             month,
             format,
         } => amendments(clean_root(root.root), month, format),
+        Command::Search {
+            query,
+            root,
+            limit,
+            format,
+        } => search(root.root, &query, limit, format),
         Command::Check { root, drafts } => {
             let options = options(root.root, drafts)?;
             match build(&options) {
@@ -340,6 +346,64 @@ fn amendments(
     };
     print!("{out}");
     Ok(ExitCode::SUCCESS)
+}
+
+fn search(
+    root: PathBuf,
+    query: &str,
+    limit: usize,
+    format: DiffFormat,
+) -> anyhow::Result<ExitCode> {
+    let options = options(root, false)?;
+    let prepared = match prepare(&options) {
+        Ok(p) => p,
+        Err(d) => return Ok(fail(&d)),
+    };
+    if prepared.diagnostics.has_errors() {
+        report(&prepared.diagnostics);
+        eprintln!("Search needs a manual without errors: fix the problems above.");
+        return Ok(ExitCode::from(1));
+    }
+    let docs = procbook::search::documents(&prepared.manual, &prepared.rendered);
+    let index = procbook::search::index::SearchIndex::open_or_build(&options.root, &docs)
+        .context("the search index could not be opened or built in .procbook/search")?;
+    let found = index.search(query, limit)?;
+    let hits = procbook::search::index::hits(&prepared.manual, &docs, &found, query);
+    match format {
+        DiffFormat::Json => println!("{}", serde_json::to_string_pretty(&hits)?),
+        DiffFormat::Text => {
+            if hits.is_empty() {
+                println!("No results for {query:?}. Try fewer or other words.");
+            }
+            for h in &hits {
+                let section = if h.section_title.is_empty() {
+                    String::new()
+                } else {
+                    format!(" › {}", h.section_title)
+                };
+                println!(
+                    "{} {}{section}  ({:.2})\n    {}\n    {}\n",
+                    h.number,
+                    h.title,
+                    h.score,
+                    h.url,
+                    strip_marks(&h.snippet)
+                );
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// A snippet for the terminal: `<mark>` shown as «», entities decoded.
+fn strip_marks(html: &str) -> String {
+    html.replace("<mark>", "«")
+        .replace("</mark>", "»")
+        .replace("&amp;", "&")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&#39;", "'")
 }
 
 fn fail(diagnostics: &Diagnostics) -> ExitCode {

@@ -53,6 +53,9 @@ pub struct Rendered {
     pub links_to: Vec<usize>,
     pub word_count: usize,
     pub diagnostics: Vec<Diagnostic>,
+    /// Plain text for search: the introduction, then each section's own text (so
+    /// `texts.len() == sections.len() + 1`).
+    pub texts: Vec<String>,
 }
 
 /// Renders chapter `index` of `manual`.
@@ -70,10 +73,13 @@ pub fn render_chapter(manual: &Manual, index: usize) -> Rendered {
         code_depth: 0,
         used_terms: vec![false; manual.glossary.entries.len()],
         numberer: Numberer::default(),
+        text: String::new(),
     };
     for (event, range) in Parser::new_ext(body, markdown_options()).into_offset_iter() {
         r.event(event, chapter.body_offset + range.start);
     }
+    let last = std::mem::take(&mut r.text);
+    r.out.texts.push(last.trim().to_owned());
     let mut html = String::with_capacity(body.len() * 3 / 2);
     pulldown_cmark::html::push_html(&mut html, r.events.into_iter());
     r.out.html = html;
@@ -136,6 +142,8 @@ struct Renderer<'m, 'a> {
     code_depth: usize,
     used_terms: Vec<bool>,
     numberer: Numberer,
+    /// The plain text of the current section, for search.
+    text: String,
 }
 
 impl<'a> Renderer<'_, 'a> {
@@ -210,6 +218,7 @@ impl<'a> Renderer<'_, 'a> {
             }
             Event::Text(text) => {
                 self.out.word_count += text.split_whitespace().count();
+                self.text.push_str(&text);
                 if self.link_depth == 0 && self.code_depth == 0 {
                     self.mark_terms(text);
                 } else {
@@ -218,6 +227,14 @@ impl<'a> Renderer<'_, 'a> {
             }
             Event::Code(ref code) => {
                 self.out.word_count += code.split_whitespace().count();
+                self.text.push_str(code);
+                self.events.push(event);
+            }
+            Event::SoftBreak
+            | Event::HardBreak
+            | Event::End(TagEnd::Paragraph | TagEnd::Item | TagEnd::TableCell | TagEnd::TableRow) =>
+            {
+                self.text.push(' ');
                 self.events.push(event);
             }
             other => self.events.push(other),
@@ -282,6 +299,13 @@ impl<'a> Renderer<'_, 'a> {
         self.events.push(Event::Html(
             format!("<{tag} id=\"{anchor}\">{number_html}{inner}</{tag}>\n").into(),
         ));
+        if level <= 3 {
+            let finished = std::mem::take(&mut self.text);
+            self.out.texts.push(finished.trim().to_owned());
+        } else {
+            self.text.push_str(title);
+            self.text.push(' ');
+        }
         if level <= 3 {
             self.out.sections.push(Section {
                 level,

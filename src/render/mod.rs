@@ -223,6 +223,15 @@ pub fn render_site(
         },
     )?);
     files.push(render(
+        "search.html",
+        "search.html".into(),
+        &PlainPage {
+            site: &site,
+            root: "",
+            page_title: "Search".into(),
+        },
+    )?);
+    files.push(render(
         "404.html",
         "404.html".into(),
         &PlainPage {

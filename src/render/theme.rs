@@ -16,6 +16,10 @@ const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../../themes/default/templates/amendments.html"),
     ),
     (
+        "search.html",
+        include_str!("../../themes/default/templates/search.html"),
+    ),
+    (
         "history.html",
         include_str!("../../themes/default/templates/history.html"),
     ),
@@ -65,6 +69,14 @@ const ASSETS: &[(&str, &[u8])] = &[
     (
         "procbook.js",
         include_bytes!("../../themes/default/static/procbook.js"),
+    ),
+    (
+        "search.js",
+        include_bytes!("../../themes/default/static/search.js"),
+    ),
+    (
+        "porter2.js",
+        include_bytes!("../../themes/default/static/porter2.js"),
     ),
     (
         "favicon.svg",

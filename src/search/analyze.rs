@@ -1,0 +1,254 @@
+//! Text analysis for search, the same for indexing and for queries, and reproduced by the
+//! browser's search client (`themes/default/static/search.js`): split into words on anything
+//! that is not a letter or digit (an apostrophe inside a word is dropped, and a trailing "'s"
+//! goes), lower-case, drop English stop words and words over 40 characters, stem with
+//! Snowball English (Porter2), then map British spellings' stems to the American ones
+//! ("organis" → "organ") so that either spelling finds both.
+
+use std::collections::HashMap;
+use std::sync::OnceLock;
+
+use rust_stemmers::{Algorithm, Stemmer};
+
+/// Words longer than this are not indexed (tantivy's `RemoveLongFilter` default is 40).
+pub const MAX_WORD: usize = 40;
+
+/// English stop words: the list tantivy's `StopWordFilter` uses for English (Lucene's).
+pub const STOP_WORDS: &[&str] = &[
+    "a", "an", "and", "are", "as", "at", "be", "but", "by", "for", "if", "in", "into", "is", "it",
+    "no", "not", "of", "on", "or", "such", "that", "the", "their", "then", "there", "these",
+    "they", "this", "to", "was", "will", "with",
+];
+
+/// British and American spellings of words the field uses, stemmed at start-up so that the
+/// map always agrees with the stemmer. Only simple, unambiguous pairs.
+const SPELLINGS: &[(&str, &str)] = &[
+    ("organise", "organize"),
+    ("organisation", "organization"),
+    ("organised", "organized"),
+    ("recognise", "recognize"),
+    ("recognised", "recognized"),
+    ("prioritise", "prioritize"),
+    ("realise", "realize"),
+    ("apologise", "apologize"),
+    ("authorise", "authorize"),
+    ("authorisation", "authorization"),
+    ("minimise", "minimize"),
+    ("emphasise", "emphasize"),
+    ("specialise", "specialize"),
+    ("specialist", "specialist"),
+    ("summarise", "summarize"),
+    ("categorise", "categorize"),
+    ("criticise", "criticize"),
+    ("finalise", "finalize"),
+    ("utilise", "utilize"),
+    ("mobilise", "mobilize"),
+    ("normalise", "normalize"),
+    ("stabilise", "stabilize"),
+    ("scrutinise", "scrutinize"),
+    ("characterise", "characterize"),
+    ("sanitise", "sanitize"),
+    ("hospitalisation", "hospitalization"),
+    ("radicalisation", "radicalization"),
+    ("behaviour", "behavior"),
+    ("behavioural", "behavioral"),
+    ("colour", "color"),
+    ("favour", "favor"),
+    ("honour", "honor"),
+    ("labour", "labor"),
+    ("neighbour", "neighbor"),
+    ("neighbourhood", "neighborhood"),
+    ("centre", "center"),
+    ("programme", "program"),
+    ("licence", "license"),
+    ("defence", "defense"),
+    ("offence", "offense"),
+    ("paediatric", "pediatric"),
+    ("paediatrician", "pediatrician"),
+    ("foetal", "fetal"),
+    ("anaemia", "anemia"),
+    ("judgement", "judgment"),
+    ("ageing", "aging"),
+    ("enrol", "enroll"),
+    ("enrolment", "enrollment"),
+    ("fulfil", "fulfill"),
+    ("catalogue", "catalog"),
+    ("dialogue", "dialog"),
+    ("analyse", "analyze"),
+    ("counselling", "counseling"),
+    ("counsellor", "counselor"),
+    ("travelled", "traveled"),
+    ("modelling", "modeling"),
+    ("cheque", "check"),
+    ("mould", "mold"),
+    ("practise", "practice"),
+    ("grey", "gray"),
+    ("aluminium", "aluminum"),
+    ("storey", "story"),
+];
+
+/// British stem → American stem.
+pub fn spelling_map() -> &'static HashMap<String, String> {
+    static MAP: OnceLock<HashMap<String, String>> = OnceLock::new();
+    MAP.get_or_init(|| {
+        let stemmer = Stemmer::create(Algorithm::English);
+        SPELLINGS
+            .iter()
+            .filter_map(|(gb, us)| {
+                let (gb, us) = (stemmer.stem(gb).into_owned(), stemmer.stem(us).into_owned());
+                (gb != us).then_some((gb, us))
+            })
+            .collect()
+    })
+}
+
+/// One analysed word: its term, and where the word was in the text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Word {
+    pub term: String,
+    /// Byte offsets of the word in the analysed text.
+    pub start: usize,
+    pub end: usize,
+}
+
+/// The analyser: a stemmer and the spelling map.
+pub struct Analyzer {
+    stemmer: Stemmer,
+    spellings: &'static HashMap<String, String>,
+}
+
+impl Default for Analyzer {
+    fn default() -> Self {
+        Analyzer {
+            stemmer: Stemmer::create(Algorithm::English),
+            spellings: spelling_map(),
+        }
+    }
+}
+
+impl Analyzer {
+    /// The terms of `text`, in order.
+    pub fn analyze(&self, text: &str) -> Vec<Word> {
+        let mut out = Vec::new();
+        for (start, end) in split_words(text) {
+            if let Some(term) = self.term(&text[start..end]) {
+                out.push(Word { term, start, end });
+            }
+        }
+        out
+    }
+
+    /// The term of one word, or `None` for a stop word or a word too long to index.
+    pub fn term(&self, word: &str) -> Option<String> {
+        let lower: String = word
+            .chars()
+            .filter(|c| *c != '\'' && *c != '\u{2019}')
+            .flat_map(char::to_lowercase)
+            .collect();
+        if lower.is_empty()
+            || lower.chars().count() > MAX_WORD
+            || STOP_WORDS.contains(&lower.as_str())
+        {
+            return None;
+        }
+        let stem = self.stemmer.stem(&lower);
+        Some(match self.spellings.get(stem.as_ref()) {
+            Some(us) => us.clone(),
+            None => stem.into_owned(),
+        })
+    }
+
+    /// The lower-cased form of a word, as a prefix is matched against terms.
+    pub fn prefix(word: &str) -> String {
+        word.chars()
+            .filter(|c| *c != '\'' && *c != '\u{2019}')
+            .flat_map(char::to_lowercase)
+            .collect()
+    }
+}
+
+/// Byte ranges of the words of `text`: runs of letters and digits, with apostrophes inside a
+/// word kept in it ("don't") and a possessive "'s" left out ("children's" → "children").
+pub fn split_words(text: &str) -> Vec<(usize, usize)> {
+    let mut out = Vec::new();
+    let mut start: Option<usize> = None;
+    let mut chars = text.char_indices().peekable();
+    while let Some((i, c)) = chars.next() {
+        let apostrophe = c == '\'' || c == '\u{2019}';
+        if c.is_alphanumeric() {
+            start.get_or_insert(i);
+            continue;
+        }
+        if apostrophe && start.is_some() && chars.peek().is_some_and(|(_, n)| n.is_alphanumeric()) {
+            // "children's": the word ends before the apostrophe when only "s" follows.
+            let rest = &text[i + c.len_utf8()..];
+            let tail: String = rest.chars().take_while(|c| c.is_alphanumeric()).collect();
+            if tail.eq_ignore_ascii_case("s") {
+                out.push((start.take().unwrap_or(i), i));
+                // Skip the "s".
+                chars.next();
+            }
+            continue;
+        }
+        if let Some(s) = start.take() {
+            out.push((s, i));
+        }
+    }
+    if let Some(s) = start {
+        out.push((s, text.len()));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn terms(text: &str) -> Vec<String> {
+        Analyzer::default()
+            .analyze(text)
+            .into_iter()
+            .map(|w| w.term)
+            .collect()
+    }
+
+    #[test]
+    fn words_are_lower_cased_stemmed_and_stop_words_dropped() {
+        assert_eq!(
+            terms("The Placements of Children"),
+            ["placement", "children"]
+        );
+        assert_eq!(
+            terms("assessing assessments assessed"),
+            ["assess", "assess", "assess"]
+        );
+        assert_eq!(
+            terms("s47 enquiries under Section 47"),
+            ["s47", "enquiri", "under", "section", "47"]
+        );
+    }
+
+    #[test]
+    fn possessives_and_apostrophes() {
+        assert_eq!(terms("the child's plan"), ["child", "plan"]);
+        assert_eq!(terms("children’s services"), ["children", "servic"]);
+        assert_eq!(terms("don't"), ["dont"]);
+    }
+
+    #[test]
+    fn british_and_american_spellings_meet() {
+        assert_eq!(terms("organisation"), terms("organization"));
+        assert_eq!(terms("behaviour"), terms("behavior"));
+        assert_eq!(terms("recognised"), terms("recognized"));
+        assert_eq!(terms("programme"), terms("program"));
+        assert_eq!(terms("licence"), terms("license"));
+    }
+
+    #[test]
+    fn offsets_point_at_the_words() {
+        let text = "A child's RHI — within 72 hours.";
+        let words = Analyzer::default().analyze(text);
+        let found: Vec<&str> = words.iter().map(|w| &text[w.start..w.end]).collect();
+        assert_eq!(found, ["child", "RHI", "within", "72", "hours"]);
+    }
+}

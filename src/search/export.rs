@@ -1,0 +1,304 @@
+//! The static search index in the site's `search/` folder, for the browser's client:
+//!
+//! - `meta.json`: the shards' term ranges, the analysis tables (stop words, spellings), the
+//!   parts' and local chapters' document ranges (for filters), and where each chapter's
+//!   documents start;
+//! - `s/N.bin`: the terms, sorted, in shards of about `SHARD_BYTES`, each term with its
+//!   document frequency and, for every document it is in, its score: tantivy's BM25 summed
+//!   over the fields with their boosts. A query fetches only the shards of its terms, and a
+//!   prefix's terms sit together in one or two shards;
+//! - `c/N.json`: chapter N's number, title, address, and each section's title and opening
+//!   text, fetched for the results shown.
+//!
+//! Shard format, little-endian: "PBS1", u32 term count, then per term: u8 length, the term in
+//! UTF-8, u32 document frequency, u32 posting count, then per posting the document id's gap
+//! from the previous one as a LEB128 varint and the score × 10,000 as a u24.
+
+use std::collections::HashMap;
+
+use rayon::prelude::*;
+use serde::Serialize;
+
+use super::analyze::{STOP_WORDS, spelling_map};
+use super::{Field, SearchDoc, Stats, bm25};
+use crate::model::Manual;
+use crate::render::OutputFile;
+
+/// Shards are cut at about this many bytes (a term larger than this has a shard of its own).
+const SHARD_BYTES: usize = 24 * 1024;
+/// The opening of each section kept for excerpts.
+const EXCERPT_CHARS: usize = 1200;
+pub const SCORE_SCALE: f32 = 10_000.0;
+
+#[derive(Serialize)]
+struct Meta<'a> {
+    version: u32,
+    docs: usize,
+    /// [first term, last term, file].
+    shards: Vec<(String, String, String)>,
+    stop_words: &'a [&'a str],
+    spellings: &'a HashMap<String, String>,
+    fields: Vec<(&'static str, f32)>,
+    max_expansions: usize,
+    min_prefix: usize,
+    parts: Vec<PartRange>,
+    /// [first document, end] of each local chapter's documents.
+    local: Vec<(u32, u32)>,
+    /// The first document of each chapter, in order.
+    chapter_docs: Vec<u32>,
+}
+
+#[derive(Serialize)]
+struct PartRange {
+    number: String,
+    title: String,
+    first: u32,
+    end: u32,
+}
+
+#[derive(Serialize)]
+struct Fragment<'a> {
+    id: &'a str,
+    number: String,
+    title: &'a str,
+    url: String,
+    sections: Vec<FragmentSection<'a>>,
+}
+
+#[derive(Serialize)]
+struct FragmentSection<'a> {
+    doc: u32,
+    anchor: Option<&'a str>,
+    title: &'a str,
+    text: String,
+}
+
+/// The files of `search/` for `docs`.
+pub fn export(manual: &Manual, docs: &[SearchDoc]) -> Vec<OutputFile> {
+    let stats = Stats::of(docs);
+    let postings = postings(docs, &stats);
+    let mut terms: Vec<(&String, &TermPostings)> = postings.iter().collect();
+    terms.sort_by(|a, b| a.0.cmp(b.0));
+    let mut shards = ShardWriter::default();
+    for (term, p) in terms {
+        shards.add(term, p);
+    }
+    let (mut files, shards) = shards.finish();
+
+    let mut chapter_docs = Vec::with_capacity(manual.chapters.len());
+    let mut by_chapter: Vec<Vec<u32>> = vec![Vec::new(); manual.chapters.len()];
+    for (i, d) in docs.iter().enumerate() {
+        by_chapter[d.chapter].push(i as u32);
+    }
+    let mut next = 0u32;
+    for list in &by_chapter {
+        chapter_docs.push(list.first().copied().unwrap_or(next));
+        next = list.last().map_or(next, |l| l + 1);
+    }
+    let range_of = |chapters: &mut dyn Iterator<Item = usize>| -> Option<(u32, u32)> {
+        let ids: Vec<u32> = chapters
+            .flat_map(|c| by_chapter[c].iter().copied())
+            .collect();
+        Some((*ids.first()?, *ids.last()? + 1))
+    };
+    let parts = manual
+        .parts
+        .iter()
+        .enumerate()
+        .filter_map(|(p, part)| {
+            let (first, end) = range_of(
+                &mut manual
+                    .chapters
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, c)| c.part == p)
+                    .map(|(i, _)| i),
+            )?;
+            Some(PartRange {
+                number: part.number.to_string(),
+                title: part.title.clone(),
+                first,
+                end,
+            })
+        })
+        .collect();
+    let local = manual
+        .chapters
+        .iter()
+        .enumerate()
+        .filter(|(_, c)| c.local)
+        .filter_map(|(i, _)| range_of(&mut std::iter::once(i)))
+        .collect();
+    let meta = Meta {
+        version: 1,
+        docs: docs.len(),
+        shards,
+        stop_words: STOP_WORDS,
+        spellings: spelling_map(),
+        fields: Field::ALL.iter().map(|f| (f.name(), f.boost())).collect(),
+        max_expansions: super::query::MAX_EXPANSIONS,
+        min_prefix: super::query::MIN_PREFIX,
+        parts,
+        local,
+        chapter_docs,
+    };
+    files.push(OutputFile::new(
+        "search/meta.json",
+        serde_json::to_vec(&meta).expect("meta serialises"),
+    ));
+
+    let fragments: Vec<OutputFile> = by_chapter
+        .par_iter()
+        .enumerate()
+        .filter(|(_, ids)| !ids.is_empty())
+        .map(|(c, ids)| {
+            let chapter = &manual.chapters[c];
+            let fragment = Fragment {
+                id: chapter.id.as_str(),
+                number: chapter.number.to_string(),
+                title: &chapter.title,
+                url: chapter
+                    .external_url
+                    .clone()
+                    .or_else(|| chapter.page_path())
+                    .unwrap_or_default(),
+                sections: ids
+                    .iter()
+                    .map(|&d| {
+                        let doc = &docs[d as usize];
+                        FragmentSection {
+                            doc: d,
+                            anchor: doc.anchor.as_deref(),
+                            title: &doc.section_title,
+                            text: doc.text.chars().take(EXCERPT_CHARS).collect(),
+                        }
+                    })
+                    .collect(),
+            };
+            OutputFile::new(
+                format!("search/c/{c}.json"),
+                serde_json::to_vec(&fragment).expect("fragment serialises"),
+            )
+        })
+        .collect();
+    files.extend(fragments);
+    files
+}
+
+/// A term's documents, with its score in each, and its document frequency (summed over the
+/// word fields: it orders a prefix's terms).
+#[derive(Debug, Default)]
+struct TermPostings {
+    df: u32,
+    list: Vec<(u32, f32)>,
+}
+
+/// Cuts the sorted terms into shard files of about `SHARD_BYTES`.
+#[derive(Default)]
+struct ShardWriter {
+    files: Vec<OutputFile>,
+    /// [first term, last term, file] of each shard written.
+    ranges: Vec<(String, String, String)>,
+    current: Vec<u8>,
+    count: u32,
+    first: String,
+    last: String,
+}
+
+impl ShardWriter {
+    fn add(&mut self, term: &str, p: &TermPostings) {
+        let mut entry = Vec::with_capacity(p.list.len() * 5 + term.len() + 9);
+        let bytes = &term.as_bytes()[..term.len().min(255)];
+        entry.push(bytes.len() as u8);
+        entry.extend_from_slice(bytes);
+        entry.extend_from_slice(&p.df.to_le_bytes());
+        entry.extend_from_slice(&(p.list.len() as u32).to_le_bytes());
+        let mut previous = 0u32;
+        for &(doc, score) in &p.list {
+            varint(&mut entry, doc - previous);
+            previous = doc;
+            let scaled = (score * SCORE_SCALE).round().clamp(0.0, 16_777_215.0) as u32;
+            entry.extend_from_slice(&scaled.to_le_bytes()[..3]);
+        }
+        if !self.current.is_empty() && self.current.len() + entry.len() > SHARD_BYTES {
+            self.flush();
+        }
+        if self.count == 0 {
+            self.first = term.to_owned();
+        }
+        self.last = term.to_owned();
+        self.current.extend_from_slice(&entry);
+        self.count += 1;
+    }
+
+    fn flush(&mut self) {
+        if self.count == 0 {
+            return;
+        }
+        let name = format!("s/{}.bin", self.ranges.len());
+        let mut bytes = b"PBS1".to_vec();
+        bytes.extend_from_slice(&self.count.to_le_bytes());
+        bytes.append(&mut self.current);
+        self.ranges.push((
+            std::mem::take(&mut self.first),
+            self.last.clone(),
+            name.clone(),
+        ));
+        self.files
+            .push(OutputFile::new(format!("search/{name}"), bytes));
+        self.count = 0;
+    }
+
+    fn finish(mut self) -> (Vec<OutputFile>, Vec<(String, String, String)>) {
+        self.flush();
+        (self.files, self.ranges)
+    }
+}
+
+/// Every term's documents with their scores: words, and pairs of words for phrases.
+fn postings(docs: &[SearchDoc], stats: &Stats) -> HashMap<String, TermPostings> {
+    let mut out: HashMap<String, TermPostings> = HashMap::new();
+    for field in Field::WORDS.into_iter().chain([Field::Pairs]) {
+        for (term, df) in &stats.doc_freq[field as usize] {
+            out.entry(term.clone()).or_default().df += df;
+        }
+    }
+    let per_doc: Vec<Vec<(String, f32)>> = docs
+        .par_iter()
+        .map(|d| {
+            let mut scores: HashMap<&str, f32> = HashMap::new();
+            for field in Field::ALL {
+                let f = field as usize;
+                let terms = &d.terms[f];
+                let mut tf: HashMap<&str, u32> = HashMap::new();
+                for t in terms {
+                    *tf.entry(t.as_str()).or_insert(0) += 1;
+                }
+                for (t, n) in tf {
+                    let df = stats.doc_freq[f][t];
+                    let s = field.boost()
+                        * bm25(n, terms.len() as u32, df, stats.docs, stats.total_terms[f]);
+                    *scores.entry(t).or_insert(0.0) += s;
+                }
+            }
+            scores.into_iter().map(|(t, s)| (t.to_owned(), s)).collect()
+        })
+        .collect();
+    for (doc, list) in per_doc.into_iter().enumerate() {
+        for (term, score) in list {
+            out.get_mut(&term)
+                .expect("every term has statistics")
+                .list
+                .push((doc as u32, score));
+        }
+    }
+    out
+}
+
+fn varint(out: &mut Vec<u8>, mut n: u32) {
+    while n >= 0x80 {
+        out.push((n as u8) | 0x80);
+        n >>= 7;
+    }
+    out.push(n as u8);
+}

@@ -1,0 +1,376 @@
+//! The tantivy index behind `procbook search`: kept in `.procbook/search/`, rebuilt when the
+//! manual's documents change (a fingerprint of them is kept beside it).
+//!
+//! Documents go in already analysed (tantivy's `PreTokenizedString`), so tantivy sees exactly
+//! the terms the static export scores; queries are boolean queries of term queries with the
+//! fields' boosts, and tantivy's BM25 ranks them.
+
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+use tantivy::collector::TopDocs;
+use tantivy::query::{BooleanQuery, BoostQuery, Occur, Query, TermQuery};
+use tantivy::schema::{FAST, IndexRecordOption, Schema, TextFieldIndexing, TextOptions};
+use tantivy::tokenizer::{PreTokenizedString, Token};
+use tantivy::{DocAddress, Index, IndexReader, IndexWriter, TantivyDocument, Term};
+
+use super::analyze::Analyzer;
+use super::query::{Clause, expand, parse};
+use super::{Field, SearchDoc};
+use crate::html::escape;
+use crate::model::Manual;
+
+const DIR: &str = "search";
+/// Change when the documents' analysis or fields change, so that old indexes are rebuilt.
+const FORMAT: &str = "procbook search 1";
+
+/// One result, as `procbook search --format json` prints it.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Hit {
+    pub id: String,
+    pub title: String,
+    pub number: String,
+    pub section: Option<String>,
+    pub section_title: String,
+    pub url: String,
+    pub snippet: String,
+    pub score: f32,
+    /// The document's id (its index in the documents).
+    #[serde(skip)]
+    pub doc: u32,
+}
+
+pub struct SearchIndex {
+    reader: IndexReader,
+    fields: Vec<tantivy::schema::Field>,
+}
+
+/// The schema: the scored fields in `Field::ALL` order, then `doc`, our document id.
+fn schema() -> (Schema, Vec<tantivy::schema::Field>) {
+    let mut builder = Schema::builder();
+    let options = TextOptions::default().set_indexing_options(
+        TextFieldIndexing::default()
+            .set_tokenizer("raw")
+            .set_index_option(IndexRecordOption::WithFreqs),
+    );
+    let mut fields: Vec<tantivy::schema::Field> = Field::ALL
+        .iter()
+        .map(|f| builder.add_text_field(f.name(), options.clone()))
+        .collect();
+    fields.push(builder.add_u64_field("doc", FAST));
+    (builder.build(), fields)
+}
+
+/// A fingerprint of the documents: the index is rebuilt when it changes.
+pub fn fingerprint(docs: &[SearchDoc]) -> String {
+    let mut hash = Sha256::new();
+    hash.update(FORMAT.as_bytes());
+    for d in docs {
+        for field in &d.terms {
+            for t in field {
+                hash.update(t.as_bytes());
+                hash.update([0]);
+            }
+            hash.update([1]);
+        }
+    }
+    hash.finalize().iter().map(|b| format!("{b:02x}")).collect()
+}
+
+impl SearchIndex {
+    /// An index of `docs` in memory.
+    pub fn in_memory(docs: &[SearchDoc]) -> tantivy::Result<SearchIndex> {
+        let (shape, fields) = schema();
+        Self::fill(Index::create_in_ram(shape), fields, docs)
+    }
+
+    /// The index of `docs` kept under `root/.procbook/search/`: opened if it is of these
+    /// documents, else built afresh (and swapped in whole).
+    pub fn open_or_build(root: &Path, docs: &[SearchDoc]) -> tantivy::Result<SearchIndex> {
+        let dir = root.join(crate::history::cache::CACHE_DIR).join(DIR);
+        let print = fingerprint(docs);
+        let stamp = dir.join("fingerprint");
+        if std::fs::read_to_string(&stamp).is_ok_and(|s| s == print)
+            && let Ok(index) = Index::open_in_dir(dir.join("index"))
+        {
+            let (_, fields) = schema();
+            let reader = index.reader()?;
+            return Ok(SearchIndex { reader, fields });
+        }
+        let fresh = dir.join(format!("index.new-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&fresh);
+        std::fs::create_dir_all(&fresh)?;
+        let (shape, fields) = schema();
+        let built = Self::fill(Index::create_in_dir(&fresh, shape)?, fields, docs)?;
+        drop(built);
+        let live: PathBuf = dir.join("index");
+        let _ = std::fs::remove_dir_all(&live);
+        std::fs::rename(&fresh, &live)?;
+        std::fs::write(&stamp, &print)?;
+        let index = Index::open_in_dir(&live)?;
+        let (_, fields) = schema();
+        let reader = index.reader()?;
+        Ok(SearchIndex { reader, fields })
+    }
+
+    fn fill(
+        index: Index,
+        fields: Vec<tantivy::schema::Field>,
+        docs: &[SearchDoc],
+    ) -> tantivy::Result<SearchIndex> {
+        let mut writer: IndexWriter<TantivyDocument> =
+            index.writer_with_num_threads(1, 300_000_000)?;
+        for (id, d) in docs.iter().enumerate() {
+            let mut doc = TantivyDocument::default();
+            for (f, terms) in d.terms.iter().enumerate() {
+                let tokens = terms
+                    .iter()
+                    .enumerate()
+                    .map(|(position, t)| Token {
+                        offset_from: 0,
+                        offset_to: 0,
+                        position,
+                        text: t.clone(),
+                        position_length: 1,
+                    })
+                    .collect();
+                doc.add_pre_tokenized_text(
+                    fields[f],
+                    PreTokenizedString {
+                        text: String::new(),
+                        tokens,
+                    },
+                );
+            }
+            doc.add_u64(fields[Field::ALL.len()], id as u64);
+            writer.add_document(doc)?;
+        }
+        writer.commit()?;
+        writer.wait_merging_threads()?;
+        let reader = index.reader()?;
+        Ok(SearchIndex { reader, fields })
+    }
+
+    /// The terms of the word fields starting with `prefix`, with their document frequency
+    /// summed over the fields.
+    fn terms_with_prefix(&self, prefix: &str) -> tantivy::Result<Vec<(String, u32)>> {
+        let searcher = self.reader.searcher();
+        let mut found: std::collections::BTreeMap<String, u32> = std::collections::BTreeMap::new();
+        for field in Field::WORDS {
+            for segment in searcher.segment_readers() {
+                let inverted = segment.inverted_index(self.fields[field as usize])?;
+                let mut stream = inverted
+                    .terms()
+                    .range()
+                    .ge(prefix.as_bytes())
+                    .into_stream()?;
+                while stream.advance() {
+                    let Ok(term) = std::str::from_utf8(stream.key()) else {
+                        continue;
+                    };
+                    if !term.starts_with(prefix) {
+                        break;
+                    }
+                    *found.entry(term.to_owned()).or_insert(0) += stream.value().doc_freq;
+                }
+            }
+        }
+        Ok(found.into_iter().collect())
+    }
+
+    fn doc_freq(&self, term: &str) -> u32 {
+        let searcher = self.reader.searcher();
+        Field::WORDS
+            .iter()
+            .map(|f| {
+                searcher
+                    .doc_freq(&Term::from_field_text(self.fields[*f as usize], term))
+                    .unwrap_or(0) as u32
+            })
+            .sum()
+    }
+
+    /// The best `limit` documents for `query`: (document id, score), best first.
+    pub fn search(&self, query: &str, limit: usize) -> tantivy::Result<Vec<(u32, f32)>> {
+        let analyzer = Analyzer::default();
+        let mut musts: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        for clause in parse(query, &analyzer) {
+            let q: Box<dyn Query> = match clause {
+                Clause::Word(t) => self.word(&t),
+                Clause::Phrase(pairs) => Box::new(BooleanQuery::new(
+                    pairs
+                        .iter()
+                        .map(|p| (Occur::Must, self.term(Field::Pairs, p)))
+                        .collect(),
+                )),
+                Clause::Prefix { prefix, term } => {
+                    let mut candidates = self.terms_with_prefix(&prefix)?;
+                    if let Some(t) = &term {
+                        candidates.push((t.clone(), self.doc_freq(t)));
+                    }
+                    let candidates = candidates.into_iter().filter(|(_, df)| *df > 0);
+                    let terms = expand(&prefix, term.as_deref(), candidates);
+                    if terms.is_empty() {
+                        return Ok(Vec::new());
+                    }
+                    Box::new(BooleanQuery::new(
+                        terms
+                            .iter()
+                            .map(|t| (Occur::Should, self.word(t)))
+                            .collect(),
+                    ))
+                }
+            };
+            musts.push((Occur::Must, q));
+        }
+        if musts.is_empty() {
+            return Ok(Vec::new());
+        }
+        let searcher = self.reader.searcher();
+        let top = searcher.search(
+            &BooleanQuery::new(musts),
+            &TopDocs::with_limit(limit.max(1)).order_by_score(),
+        )?;
+        top.into_iter()
+            .map(|(score, addr)| Ok((self.our_id(addr)?, score)))
+            .collect()
+    }
+
+    /// Our document id of a tantivy document.
+    fn our_id(&self, addr: DocAddress) -> tantivy::Result<u32> {
+        let searcher = self.reader.searcher();
+        let segment = searcher.segment_reader(addr.segment_ord);
+        let column = segment.fast_fields().u64("doc")?;
+        Ok(column.first(addr.doc_id).unwrap_or_default() as u32)
+    }
+
+    /// A word in every word field, each with its boost.
+    fn word(&self, term: &str) -> Box<dyn Query> {
+        Box::new(BooleanQuery::new(
+            Field::WORDS
+                .iter()
+                .map(|f| (Occur::Should, self.term(*f, term)))
+                .collect(),
+        ))
+    }
+
+    fn term(&self, field: Field, term: &str) -> Box<dyn Query> {
+        let q = TermQuery::new(
+            Term::from_field_text(self.fields[field as usize], term),
+            IndexRecordOption::WithFreqs,
+        );
+        Box::new(BoostQuery::new(Box::new(q), field.boost()))
+    }
+}
+
+/// Results for readers: each document's chapter, section, address and a snippet.
+pub fn hits(manual: &Manual, docs: &[SearchDoc], found: &[(u32, f32)], query: &str) -> Vec<Hit> {
+    let analyzer = Analyzer::default();
+    let wanted: Vec<String> = query_terms(query, &analyzer);
+    found
+        .iter()
+        .map(|&(doc, score)| {
+            let d = &docs[doc as usize];
+            let c = &manual.chapters[d.chapter];
+            let page = c
+                .external_url
+                .clone()
+                .or_else(|| c.page_path())
+                .unwrap_or_default();
+            Hit {
+                id: c.id.to_string(),
+                title: c.title.clone(),
+                number: c.number.to_string(),
+                section: d.anchor.clone(),
+                section_title: d.section_title.clone(),
+                url: match &d.anchor {
+                    Some(a) => format!("{page}#{a}"),
+                    None => page,
+                },
+                snippet: snippet(&d.text, &wanted, &analyzer),
+                score,
+                doc,
+            }
+        })
+        .collect()
+}
+
+/// Every term a query could match, for highlighting (prefixes as written).
+fn query_terms(query: &str, analyzer: &Analyzer) -> Vec<String> {
+    analyzer
+        .analyze(
+            &query
+                .chars()
+                .take(super::query::MAX_QUERY_CHARS)
+                .collect::<String>(),
+        )
+        .into_iter()
+        .map(|w| w.term)
+        .collect()
+}
+
+/// About 30 words of `text` around the most query words, with those marked `<mark>`; HTML-escaped.
+pub fn snippet(text: &str, terms: &[String], analyzer: &Analyzer) -> String {
+    const WINDOW: usize = 30;
+    let words = analyzer.analyze(text);
+    let spans = super::analyze::split_words(text);
+    let hit = |w: &super::analyze::Word| {
+        terms
+            .iter()
+            .any(|t| w.term == *t || (t.len() >= 3 && w.term.starts_with(t.as_str())))
+    };
+    let marks: Vec<bool> = words.iter().map(hit).collect();
+    // The window of WINDOW analysed words holding the most hits.
+    let mut best = (0usize, 0usize);
+    let mut count = 0;
+    for i in 0..words.len() {
+        count += usize::from(marks[i]);
+        if i >= WINDOW {
+            count -= usize::from(marks[i - WINDOW]);
+        }
+        if count > best.1 {
+            best = ((i + 1).saturating_sub(WINDOW), count);
+        }
+    }
+    let start_byte = words.get(best.0).map_or(0, |w| w.start);
+    // Start at the beginning of that word's sentence where it is close.
+    let sentence = text[..start_byte]
+        .rfind(['.', '!', '?'])
+        .map_or(0, |i| i + 1);
+    let from = if start_byte - sentence < 120 {
+        sentence
+    } else {
+        start_byte
+    };
+    let from = spans
+        .iter()
+        .map(|s| s.0)
+        .find(|&s| s >= from)
+        .unwrap_or(from);
+    let end = spans
+        .iter()
+        .filter(|s| s.0 >= from)
+        .nth(WINDOW + 8)
+        .map_or(text.len(), |s| s.0);
+    let mut out = String::new();
+    if from > 0 {
+        out.push_str("… ");
+    }
+    let mut at = from;
+    for w in words
+        .iter()
+        .filter(|w| w.start >= from && w.end <= end && hit(w))
+    {
+        out.push_str(&escape(&text[at..w.start]));
+        out.push_str("<mark>");
+        out.push_str(&escape(&text[w.start..w.end]));
+        out.push_str("</mark>");
+        at = w.end;
+    }
+    out.push_str(&escape(text[at..end].trim_end()));
+    if end < text.len() {
+        out.push_str(" …");
+    }
+    out
+}

@@ -1,0 +1,177 @@
+//! Reading a query: words (all required), "quoted phrases" (matched on adjacent pairs of
+//! words), and the last word, while it is being typed, as a prefix. The browser's client
+//! (`search.js`) follows the same rules, so that both find the same sections.
+
+use super::analyze::{Analyzer, STOP_WORDS, split_words};
+use super::pairs_of;
+
+/// Queries longer than this are cut: nobody types more, and it bounds the work.
+pub const MAX_QUERY_CHARS: usize = 500;
+/// At most this many terms stand in for a prefix (the most frequent first).
+pub const MAX_EXPANSIONS: usize = 8;
+/// A prefix shorter than this matches only the whole word.
+pub const MIN_PREFIX: usize = 2;
+
+/// One required part of a query.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Clause {
+    /// A word: its term, looked for in every word field.
+    Word(String),
+    /// The last word, still being typed: terms starting with `prefix`, and the word's own term.
+    Prefix {
+        prefix: String,
+        term: Option<String>,
+    },
+    /// A phrase of two or more words: every adjacent pair of its terms.
+    Phrase(Vec<String>),
+}
+
+/// Reads a query. Stop words and empty phrases add nothing.
+pub fn parse(query: &str, analyzer: &Analyzer) -> Vec<Clause> {
+    let query: String = query.chars().take(MAX_QUERY_CHARS).collect();
+    let ends_open = !query.ends_with(|c: char| c.is_whitespace() || c == '"');
+    let mut clauses = Vec::new();
+    let mut words: Vec<String> = Vec::new();
+    for (i, part) in query.split('"').enumerate() {
+        if i % 2 == 1 {
+            let terms: Vec<String> = analyzer.analyze(part).into_iter().map(|w| w.term).collect();
+            match terms.len() {
+                0 => {}
+                1 => clauses.push(Clause::Word(terms[0].clone())),
+                _ => clauses.push(Clause::Phrase(pairs_of(&terms))),
+            }
+        } else {
+            words.extend(
+                split_words(part)
+                    .into_iter()
+                    .map(|(s, e)| part[s..e].to_owned()),
+            );
+            if ends_open && i == query.split('"').count() - 1 {
+                // The last word of the query is being typed: it becomes the prefix below.
+                if let Some(last) = words.pop() {
+                    push_words(&mut clauses, &words, analyzer);
+                    words.clear();
+                    let prefix = Analyzer::prefix(&last);
+                    if !STOP_WORDS.contains(&prefix.as_str()) {
+                        clauses.push(Clause::Prefix {
+                            term: analyzer.term(&last),
+                            prefix,
+                        });
+                    }
+                    continue;
+                }
+            }
+            push_words(&mut clauses, &words, analyzer);
+            words.clear();
+        }
+    }
+    clauses
+}
+
+fn push_words(clauses: &mut Vec<Clause>, words: &[String], analyzer: &Analyzer) {
+    clauses.extend(
+        words
+            .iter()
+            .filter_map(|w| analyzer.term(w))
+            .map(Clause::Word),
+    );
+}
+
+/// The terms a prefix stands for: those starting with it (when it is long enough) and the
+/// word's own term, most frequent first, then alphabetically, at most `MAX_EXPANSIONS`.
+/// `vocabulary` yields (term, document frequency) for terms starting with `prefix`.
+pub fn expand(
+    prefix: &str,
+    term: Option<&str>,
+    candidates: impl IntoIterator<Item = (String, u32)>,
+) -> Vec<String> {
+    let mut found: Vec<(String, u32)> = candidates
+        .into_iter()
+        .filter(|(t, _)| {
+            (prefix.chars().count() >= MIN_PREFIX && t.starts_with(prefix))
+                || Some(t.as_str()) == term
+        })
+        .collect();
+    found.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    found.dedup_by(|a, b| a.0 == b.0);
+    found.truncate(MAX_EXPANSIONS);
+    found.into_iter().map(|(t, _)| t).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn p(q: &str) -> Vec<Clause> {
+        parse(q, &Analyzer::default())
+    }
+
+    #[test]
+    fn words_are_required_and_the_last_one_is_a_prefix_while_typing() {
+        assert_eq!(
+            p("strategy discus"),
+            [
+                Clause::Word("strategi".into()),
+                Clause::Prefix {
+                    prefix: "discus".into(),
+                    term: Some("discus".into())
+                }
+            ]
+        );
+        assert_eq!(
+            p("strategy discussion "),
+            [
+                Clause::Word("strategi".into()),
+                Clause::Word("discuss".into())
+            ]
+        );
+    }
+
+    #[test]
+    fn phrases_become_pairs() {
+        assert_eq!(
+            p("\"return home interview\" "),
+            [Clause::Phrase(vec![
+                "return home".into(),
+                "home interview".into()
+            ])]
+        );
+        assert_eq!(p("\"missing\""), [Clause::Word("miss".into())]);
+        // An unclosed quote is a phrase to the end.
+        assert_eq!(
+            p("\"child protection"),
+            [Clause::Phrase(vec!["child protect".into()])]
+        );
+    }
+
+    #[test]
+    fn stop_words_and_junk_add_nothing() {
+        assert!(p("the of and ").is_empty());
+        assert!(
+            p("\"\" *** <script>")
+                .iter()
+                .all(|c| matches!(c, Clause::Prefix { .. } | Clause::Word(_)))
+        );
+        assert!(p("").is_empty());
+        let long = "word ".repeat(10_000);
+        assert!(p(&long).len() <= MAX_QUERY_CHARS / 5);
+    }
+
+    #[test]
+    fn expansion_prefers_frequent_terms_and_keeps_the_word_itself() {
+        let vocab = vec![
+            ("placement".to_owned(), 50),
+            ("place".to_owned(), 80),
+            ("plan".to_owned(), 90),
+        ];
+        assert_eq!(
+            expand("plac", Some("plac"), vocab.clone()),
+            ["place", "placement"]
+        );
+        assert_eq!(
+            expand("p", Some("plan"), vocab),
+            ["plan"],
+            "a one-letter prefix matches only the word"
+        );
+    }
+}

@@ -1,0 +1,424 @@
+// procbook search client. It reads the static index in search/ (see src/search/export.rs) and
+// follows the Rust code rule for rule: the analysis (src/search/analyze.rs), the query
+// (src/search/query.rs) and the scores, which are tantivy's BM25 precomputed at build time, so
+// that the results match `procbook search`. It needs porter2.js (procbookStem) loaded first.
+// The engine runs in Node too (the tests load it with a file reader in place of fetch).
+(function (global) {
+  "use strict";
+
+  // ---- Analysis: the same as src/search/analyze.rs ----
+  var WORD_CHAR = /[\p{Alphabetic}\p{N}]/u;
+  var MAX_WORD = 40;
+  var MAX_QUERY_CHARS = 500;
+
+  function isWordChar(c) { return WORD_CHAR.test(c); }
+  function isApostrophe(c) { return c === "'" || c === "\u2019"; }
+
+  // [start, end] code-unit ranges of the words of text.
+  function splitWords(text) {
+    var out = [];
+    var chars = Array.from(text);
+    var offsets = [];
+    var at = 0;
+    for (var k = 0; k < chars.length; k++) { offsets.push(at); at += chars[k].length; }
+    offsets.push(at);
+    var start = -1;
+    for (var i = 0; i < chars.length; i++) {
+      var c = chars[i];
+      if (isWordChar(c)) { if (start < 0) start = offsets[i]; continue; }
+      if (isApostrophe(c) && start >= 0 && i + 1 < chars.length && isWordChar(chars[i + 1])) {
+        var j = i + 1;
+        var tail = "";
+        while (j < chars.length && isWordChar(chars[j])) { tail += chars[j]; j++; }
+        if (tail.toLowerCase() === "s") {
+          out.push([start, offsets[i]]);
+          start = -1;
+          i++; // the "s"
+        }
+        continue;
+      }
+      if (start >= 0) { out.push([start, offsets[i]]); start = -1; }
+    }
+    if (start >= 0) out.push([start, at]);
+    return out;
+  }
+
+  function Analyzer(meta) {
+    this.stop = new Set(meta.stop_words);
+    this.spellings = meta.spellings || {};
+  }
+  Analyzer.prototype.lower = function (word) {
+    return Array.from(word).filter(function (c) { return !isApostrophe(c); }).join("").toLowerCase();
+  };
+  Analyzer.prototype.term = function (word) {
+    var lower = this.lower(word);
+    if (!lower || Array.from(lower).length > MAX_WORD || this.stop.has(lower)) return null;
+    var stem = global.procbookStem(lower);
+    return Object.prototype.hasOwnProperty.call(this.spellings, stem) ? this.spellings[stem] : stem;
+  };
+  Analyzer.prototype.analyze = function (text) {
+    var out = [];
+    var spans = splitWords(text);
+    for (var i = 0; i < spans.length; i++) {
+      var t = this.term(text.slice(spans[i][0], spans[i][1]));
+      if (t !== null) out.push({ term: t, start: spans[i][0], end: spans[i][1] });
+    }
+    return out;
+  };
+  Analyzer.prototype.terms = function (text) {
+    return this.analyze(text).map(function (w) { return w.term; });
+  };
+
+  function pairsOf(terms) {
+    var out = [];
+    for (var i = 0; i + 1 < terms.length; i++) out.push(terms[i] + " " + terms[i + 1]);
+    return out;
+  }
+
+  // ---- Query: the same as src/search/query.rs ----
+  function parse(query, analyzer) {
+    query = Array.from(query).slice(0, MAX_QUERY_CHARS).join("");
+    var endsOpen = !(query.length === 0 || /[\s"]$/u.test(query));
+    var clauses = [];
+    var parts = query.split('"');
+    var words = [];
+    function pushWords() {
+      for (var w = 0; w < words.length; w++) {
+        var t = analyzer.term(words[w]);
+        if (t !== null) clauses.push({ kind: "word", term: t });
+      }
+      words = [];
+    }
+    for (var i = 0; i < parts.length; i++) {
+      var part = parts[i];
+      if (i % 2 === 1) {
+        var terms = analyzer.terms(part);
+        if (terms.length === 1) clauses.push({ kind: "word", term: terms[0] });
+        else if (terms.length > 1) clauses.push({ kind: "phrase", pairs: pairsOf(terms) });
+        continue;
+      }
+      splitWords(part).forEach(function (s) { words.push(part.slice(s[0], s[1])); });
+      if (endsOpen && i === parts.length - 1 && words.length > 0) {
+        var last = words.pop();
+        pushWords();
+        var prefix = analyzer.lower(last);
+        if (!analyzer.stop.has(prefix)) clauses.push({ kind: "prefix", prefix: prefix, term: analyzer.term(last) });
+        continue;
+      }
+      pushWords();
+    }
+    return clauses;
+  }
+
+  function byteCompare(a, b) { return a < b ? -1 : a > b ? 1 : 0; }
+
+  // ---- Index ----
+  function Engine(base, load) {
+    this.base = base;        // where search/ is, e.g. "search/"
+    this.load = load;        // load(path, "json" | "bytes") -> Promise
+    this.shards = new Map(); // file -> Promise<Shard>
+    this.fragments = new Map();
+    this.fetched = 0;        // bytes fetched, for measurements
+  }
+
+  Engine.prototype.ready = function () {
+    var self = this;
+    if (!this.metaPromise) {
+      this.metaPromise = this.load(this.base + "meta.json", "bytes").then(function (bytes) {
+        self.fetched += bytes.byteLength;
+        self.meta = JSON.parse(new TextDecoder().decode(bytes));
+        self.analyzer = new Analyzer(self.meta);
+        return self.meta;
+      });
+    }
+    return this.metaPromise;
+  };
+
+  function Shard(buffer) {
+    var view = new DataView(buffer);
+    var bytes = new Uint8Array(buffer);
+    var decoder = new TextDecoder();
+    var count = view.getUint32(4, true);
+    var at = 8;
+    this.terms = new Map(); // term -> { df, count, offset }
+    this.order = [];
+    this.view = view;
+    this.bytes = bytes;
+    for (var i = 0; i < count; i++) {
+      var len = bytes[at]; at += 1;
+      var term = decoder.decode(bytes.subarray(at, at + len)); at += len;
+      var df = view.getUint32(at, true); at += 4;
+      var n = view.getUint32(at, true); at += 4;
+      this.terms.set(term, { df: df, count: n, offset: at });
+      this.order.push(term);
+      for (var p = 0; p < n; p++) {
+        while (bytes[at] & 0x80) at++;
+        at += 4; // the varint's last byte and the u24 score
+      }
+    }
+  }
+  // Map doc -> score.
+  Shard.prototype.postings = function (term) {
+    var entry = this.terms.get(term);
+    var out = new Map();
+    if (!entry) return out;
+    var bytes = this.bytes;
+    var at = entry.offset;
+    var doc = 0;
+    for (var p = 0; p < entry.count; p++) {
+      var gap = 0, shift = 0, b;
+      do { b = bytes[at++]; gap |= (b & 0x7f) << shift; shift += 7; } while (b & 0x80);
+      doc += gap;
+      var score = bytes[at] | (bytes[at + 1] << 8) | (bytes[at + 2] << 16);
+      at += 3;
+      out.set(doc, score / 10000);
+    }
+    return out;
+  };
+
+  // The shard files whose term range meets [from, to].
+  Engine.prototype.shardsFor = function (from, to) {
+    return this.meta.shards.filter(function (s) {
+      return byteCompare(s[1], from) >= 0 && byteCompare(s[0], to) <= 0;
+    }).map(function (s) { return s[2]; });
+  };
+
+  Engine.prototype.shard = function (file) {
+    var self = this;
+    if (!this.shards.has(file)) {
+      this.shards.set(file, this.load(this.base + file, "bytes").then(function (buffer) {
+        self.fetched += buffer.byteLength;
+        return new Shard(buffer);
+      }));
+    }
+    return this.shards.get(file);
+  };
+
+  Engine.prototype.postings = function (term) {
+    var self = this;
+    var files = this.shardsFor(term, term);
+    return Promise.all(files.map(function (f) { return self.shard(f); })).then(function (shards) {
+      for (var i = 0; i < shards.length; i++) {
+        if (shards[i].terms.has(term)) return shards[i].postings(term);
+      }
+      return new Map();
+    });
+  };
+
+  // The terms a prefix stands for, as src/search/query.rs `expand`.
+  Engine.prototype.expand = function (prefix, term) {
+    var self = this;
+    var longEnough = Array.from(prefix).length >= this.meta.min_prefix;
+    var files = this.shardsFor(prefix, prefix + "\uffff");
+    if (term) files = files.concat(this.shardsFor(term, term));
+    files = files.filter(function (f, i) { return files.indexOf(f) === i; });
+    return Promise.all(files.map(function (f) { return self.shard(f); })).then(function (shards) {
+      var found = new Map();
+      shards.forEach(function (shard) {
+        shard.order.forEach(function (t) {
+          if (t.indexOf(" ") >= 0) return; // word pairs are for phrases only
+          if ((longEnough && t.startsWith(prefix)) || t === term) found.set(t, shard.terms.get(t).df);
+        });
+      });
+      var list = Array.from(found.entries()).filter(function (e) { return e[1] > 0; });
+      list.sort(function (a, b) { return b[1] - a[1] || byteCompare(a[0], b[0]); });
+      return list.slice(0, self.meta.max_expansions).map(function (e) { return e[0]; });
+    });
+  };
+
+  function sum(maps, requireAll) {
+    if (maps.length === 0) return new Map();
+    var out = new Map();
+    if (requireAll) {
+      var smallest = maps.reduce(function (a, b) { return a.size <= b.size ? a : b; });
+      smallest.forEach(function (_, doc) {
+        var total = 0;
+        for (var i = 0; i < maps.length; i++) {
+          if (!maps[i].has(doc)) return;
+          total += maps[i].get(doc);
+        }
+        out.set(doc, total);
+      });
+    } else {
+      maps.forEach(function (m) { m.forEach(function (s, doc) { out.set(doc, (out.get(doc) || 0) + s); }); });
+    }
+    return out;
+  }
+
+  // Scores every document that matches all clauses: Map doc -> score.
+  Engine.prototype.match = function (clauses) {
+    var self = this;
+    return Promise.all(clauses.map(function (c) {
+      if (c.kind === "word") return self.postings(c.term);
+      if (c.kind === "phrase") {
+        return Promise.all(c.pairs.map(function (p) { return self.postings(p); })).then(function (m) { return sum(m, true); });
+      }
+      return self.expand(c.prefix, c.term).then(function (terms) {
+        return Promise.all(terms.map(function (t) { return self.postings(t); })).then(function (m) { return sum(m, false); });
+      });
+    })).then(function (maps) { return sum(maps, true); });
+  };
+
+  // options: { limit, part (index into meta.parts or ""), scope ("local" | "national" | "") }.
+  // Resolves to [{ doc, score }], best first.
+  Engine.prototype.search = function (query, options) {
+    var self = this;
+    options = options || {};
+    return this.ready().then(function () {
+      var clauses = parse(query, self.analyzer);
+      if (clauses.length === 0) return [];
+      return self.match(clauses).then(function (scores) {
+        var meta = self.meta;
+        var part = options.part === "" || options.part == null ? null : meta.parts[Number(options.part)];
+        var isLocal = function (doc) {
+          return meta.local.some(function (r) { return doc >= r[0] && doc < r[1]; });
+        };
+        var hits = [];
+        scores.forEach(function (score, doc) {
+          if (part && (doc < part.first || doc >= part.end)) return;
+          if (options.scope === "local" && !isLocal(doc)) return;
+          if (options.scope === "national" && isLocal(doc)) return;
+          hits.push({ doc: doc, score: score });
+        });
+        hits.sort(function (a, b) { return b.score - a.score || a.doc - b.doc; });
+        return hits.slice(0, options.limit || 10);
+      });
+    });
+  };
+
+  // The chapter and section of a document, from its chapter's fragment.
+  Engine.prototype.describe = function (doc) {
+    var self = this;
+    var starts = this.meta.chapter_docs;
+    var lo = 0, hi = starts.length - 1;
+    while (lo < hi) { var mid = (lo + hi + 1) >> 1; if (starts[mid] <= doc) lo = mid; else hi = mid - 1; }
+    var file = "c/" + lo + ".json";
+    if (!this.fragments.has(file)) {
+      this.fragments.set(file, this.load(this.base + file, "bytes").then(function (bytes) {
+        self.fetched += bytes.byteLength;
+        return JSON.parse(new TextDecoder().decode(bytes));
+      }));
+    }
+    return this.fragments.get(file).then(function (chapter) {
+      var section = chapter.sections.filter(function (s) { return s.doc === doc; })[0] || { anchor: null, title: "", text: "" };
+      return {
+        id: chapter.id, number: chapter.number, title: chapter.title,
+        section: section.anchor, section_title: section.title,
+        url: chapter.url + (section.anchor ? "#" + section.anchor : ""),
+        text: section.text,
+      };
+    });
+  };
+
+  function escapeHtml(s) {
+    return s.replace(/[&<>"']/g, function (c) {
+      return { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" }[c];
+    });
+  }
+
+  // About 30 words around the most query words, marked with <mark>, as src/search/index.rs.
+  function snippet(text, terms, analyzer) {
+    var WINDOW = 30;
+    var words = analyzer.analyze(text);
+    var hit = function (w) {
+      return terms.some(function (t) { return w.term === t || (t.length >= 3 && w.term.startsWith(t)); });
+    };
+    var marks = words.map(hit);
+    var best = [0, 0], count = 0;
+    for (var i = 0; i < words.length; i++) {
+      count += marks[i] ? 1 : 0;
+      if (i >= WINDOW) count -= marks[i - WINDOW] ? 1 : 0;
+      if (count > best[1]) best = [Math.max(0, i + 1 - WINDOW), count];
+    }
+    var startAt = words.length ? words[best[0]].start : 0;
+    var before = text.slice(0, startAt);
+    var stop = Math.max(before.lastIndexOf("."), before.lastIndexOf("!"), before.lastIndexOf("?"));
+    var from = startAt - (stop + 1) < 120 ? stop + 1 : startAt;
+    var spans = splitWords(text);
+    var firstSpan = spans.filter(function (s) { return s[0] >= from; })[0];
+    from = firstSpan ? firstSpan[0] : from;
+    var after = spans.filter(function (s) { return s[0] >= from; });
+    var end = after.length > WINDOW + 8 ? after[WINDOW + 8][0] : text.length;
+    var out = from > 0 ? "\u2026 " : "";
+    var at = from;
+    words.forEach(function (w) {
+      if (w.start >= from && w.end <= end && hit(w)) {
+        out += escapeHtml(text.slice(at, w.start)) + "<mark>" + escapeHtml(text.slice(w.start, w.end)) + "</mark>";
+        at = w.end;
+      }
+    });
+    out += escapeHtml(text.slice(at, end).replace(/\s+$/u, ""));
+    if (end < text.length) out += " \u2026";
+    return out;
+  }
+
+  global.ProcbookSearch = { Engine: Engine, Analyzer: Analyzer, parse: parse, splitWords: splitWords, snippet: snippet, escapeHtml: escapeHtml };
+
+  // ---- The search page ----
+  if (typeof document === "undefined") return;
+  document.addEventListener("DOMContentLoaded", function () {
+    var input = document.getElementById("search-input");
+    var results = document.getElementById("search-results");
+    if (!input || !results) return;
+    var form = input.form;
+    var partSelect = document.getElementById("search-part");
+    var scopeSelect = document.getElementById("search-scope");
+    var status = document.getElementById("search-status");
+    var list = document.getElementById("search-list");
+    var engine = new Engine("search/", function (path) {
+      return fetch(path).then(function (r) {
+        if (!r.ok) throw new Error(path + ": " + r.status);
+        return r.arrayBuffer();
+      });
+    });
+    engine.ready().then(function (meta) {
+      meta.parts.forEach(function (p, i) {
+        var o = document.createElement("option");
+        o.value = String(i);
+        o.textContent = p.number + ". " + p.title;
+        partSelect.appendChild(o);
+      });
+      var params = new URLSearchParams(window.location.search);
+      if (params.get("part")) partSelect.value = params.get("part");
+      if (params.get("scope")) scopeSelect.value = params.get("scope");
+      if (params.get("q")) { input.value = params.get("q"); run(); }
+    }).catch(function () {
+      status.textContent = "Search is not available here (its index could not be loaded). Use the contents page instead.";
+    });
+    var sequence = 0;
+    function run() {
+      var query = input.value;
+      var mine = ++sequence;
+      var params = new URLSearchParams();
+      if (query) params.set("q", query);
+      if (partSelect.value) params.set("part", partSelect.value);
+      if (scopeSelect.value) params.set("scope", scopeSelect.value);
+      var qs = params.toString();
+      window.history.replaceState(null, "", qs ? "?" + qs : window.location.pathname);
+      if (!query.trim()) { list.innerHTML = ""; status.textContent = ""; return; }
+      engine.search(query, { limit: 10, part: partSelect.value, scope: scopeSelect.value }).then(function (hits) {
+        return Promise.all(hits.map(function (h) { return engine.describe(h.doc); }));
+      }).then(function (described) {
+        if (mine !== sequence) return;
+        var terms = engine.analyzer.terms(query);
+        list.innerHTML = described.map(function (d) {
+          var section = d.section_title ? '<span class="result-section">' + escapeHtml(d.section_title) + "</span>" : "";
+          return '<li class="result"><a href="' + escapeHtml(d.url) + '"><span class="result-chapter"><span class="num">' +
+            escapeHtml(d.number) + "</span> " + escapeHtml(d.title) + "</span>" + section + "</a>" +
+            '<p class="result-snippet">' + snippet(d.text, terms, engine.analyzer) + "</p></li>";
+        }).join("");
+        var n = described.length;
+        status.textContent = n === 0
+          ? "No results for \u201c" + query + "\u201d. Try fewer or other words."
+          : n + (n === 1 ? " result" : " results") + " for \u201c" + query + "\u201d" + (n === 10 ? " (the best 10)" : "") + ".";
+        document.documentElement.setAttribute("data-search-done", String(mine));
+      }).catch(function () {
+        if (mine === sequence) status.textContent = "Search failed to load part of its index. Please try again.";
+      });
+    }
+    input.addEventListener("input", run);
+    partSelect.addEventListener("change", run);
+    scopeSelect.addEventListener("change", run);
+    form.addEventListener("submit", function (e) { e.preventDefault(); run(); });
+  });
+})(typeof globalThis !== "undefined" ? globalThis : this);
