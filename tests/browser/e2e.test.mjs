@@ -148,6 +148,103 @@ test("the contents page marks recently new and updated chapters", async () => {
   assert.deepEqual(await mark("1.1.1"), []);
 });
 
+async function typeQuery(p, text) {
+  const input = p.getByLabel("Search the manual", { exact: true }).and(p.locator("#search-input"));
+  await input.click();
+  await input.fill("");
+  await input.pressSequentially(text, { delay: 20 });
+  await p.waitForFunction(() => document.querySelector("#search-status").textContent.length > 0);
+  await p.waitForFunction((q) => document.querySelector("#search-status").textContent.includes(q), text);
+}
+
+test("typing a question finds the chapter a newcomer needs, with the words highlighted", async () => {
+  const p = await page();
+  await p.goto(server.url + "search.html");
+  await typeQuery(p, "child goes missing from care");
+  const first = p.locator("#search-list .result").first();
+  assert.match(await first.locator(".result-chapter").innerText(), /^3\.5\.1\s+Children Missing from Home or Care$/);
+  assert.ok((await first.locator("mark").count()) > 0, "matched words are marked");
+  await first.getByRole("link").click();
+  await p.waitForURL(/chapters\/children-missing-from-care\.html/);
+  assert.deepEqual(p.errors, []);
+});
+
+test("an acronym finds its section and the result links straight to the section", async () => {
+  const p = await page();
+  await p.goto(server.url + "search.html");
+  await typeQuery(p, "UASC age assessment");
+  const link = p.locator("#search-list .result a").first();
+  assert.equal(await link.getAttribute("href"), "chapters/unaccompanied-migrant-children.html#age-assessment");
+  assert.match(await p.locator("#search-list .result").first().innerText(), /Age Assessment/);
+  await link.click();
+  await p.waitForURL(/#age-assessment$/);
+  assert.ok(await p.locator("#age-assessment").isVisible());
+});
+
+test("search.html?q= works as a link, and filters narrow the results", async () => {
+  const p = await page();
+  await p.goto(server.url + "search.html?q=" + encodeURIComponent("consent"));
+  await p.waitForFunction(() => /results? for/.test(document.querySelector("#search-status").textContent));
+  assert.equal(await p.locator("#search-input").inputValue(), "consent");
+  const all = await p.locator("#search-list .result-chapter .num").allInnerTexts();
+  assert.ok(all.some((n) => !n.startsWith("4.")), "several parts answer");
+  await p.locator("#search-part").selectOption({ label: "4. Looked After Children" });
+  await p.waitForFunction(() => {
+    const nums = Array.from(document.querySelectorAll("#search-list .result-chapter .num"));
+    return nums.length > 0 && nums.every((n) => n.textContent.startsWith("4."));
+  });
+  assert.match(p.url(), /part=3/);
+  // Local procedures only: every result is one the local resources page lists.
+  const other = await page();
+  await other.goto(server.url + "local-resources.html");
+  const local = await other.locator(".toc-chapter > .num").allInnerTexts();
+  assert.ok(local.length > 0);
+  await p.locator("#search-part").selectOption("");
+  await p.locator("#search-scope").selectOption("local");
+  await p.waitForFunction((localNums) => {
+    const nums = Array.from(document.querySelectorAll("#search-list .result-chapter .num")).map((n) => n.textContent);
+    return nums.length > 0 && nums.every((n) => localNums.includes(n));
+  }, local);
+});
+
+test("the search box on every page takes the reader to the results", async () => {
+  const p = await page();
+  await p.goto(server.url + "chapters/assessments.html");
+  const box = p.getByRole("search").getByLabel("Search the manual");
+  await box.fill("private fostering");
+  await box.press("Enter");
+  await p.waitForURL(/search\.html\?q=private\+fostering/);
+  await p.waitForFunction(() => /results? for/.test(document.querySelector("#search-status").textContent));
+  assert.match(await p.locator("#search-list .result-chapter").first().innerText(), /Private Fostering/);
+});
+
+test("results can be reached and opened with the keyboard alone", async () => {
+  const p = await page();
+  await p.goto(server.url + "search.html");
+  await typeQuery(p, "staying put");
+  await p.locator("#search-input").focus();
+  for (let i = 0; i < 8; i++) {
+    await p.keyboard.press("Tab");
+    if (await p.evaluate(() => document.activeElement.closest("#search-list") !== null)) break;
+  }
+  assert.ok(await p.evaluate(() => document.activeElement.closest("#search-list") !== null), "a result link has focus");
+  await p.keyboard.press("Enter");
+  await p.waitForURL(/chapters\/staying-put\.html/);
+});
+
+test("hostile and odd queries give results or a plain no-results, never an error", async () => {
+  const p = await page();
+  await p.goto(server.url + "search.html");
+  for (const q of ['"unclosed quote', "the of and", "<img src=x onerror=alert(1)>", "(.*)[a-z]+", "x".repeat(10000)]) {
+    await p.locator("#search-input").fill(q);
+    await p.waitForFunction(() => document.querySelector("#search-status").textContent.length > 0 || document.querySelectorAll("#search-list li").length > 0);
+  }
+  assert.equal(await p.locator("#search-list img").count(), 0, "markup in a query is never rendered");
+  await p.locator("#search-input").fill("the of and");
+  await p.waitForFunction(() => document.querySelector("#search-status").textContent.startsWith("No results"));
+  assert.deepEqual(p.errors, []);
+});
+
 test("the keyboard reaches the skip link first and it moves focus to the content", async () => {
   const p = await page();
   await p.goto(server.url + "chapters/assessments.html");
@@ -160,7 +257,8 @@ test("the keyboard reaches the skip link first and it moves focus to the content
 // WCAG 2.2 AA, as axe-core measures it, on every kind of page, in both colour schemes.
 const AXE = (await import("node:fs")).readFileSync(new URL("./node_modules/axe-core/axe.min.js", import.meta.url), "utf8");
 const PAGES = ["index.html", "chapters/children-missing-from-care.html", "chapters/local-contacts.html", "glossary.html", "local-resources.html", "404.html",
-  "amendments/index.html", "amendments/2026-08.html", "history/children-missing-from-care.html", "history/homeless-16-and-17-year-olds.html"];
+  "amendments/index.html", "amendments/2026-08.html", "history/children-missing-from-care.html", "history/homeless-16-and-17-year-olds.html",
+  "search.html?q=looked+after+child"];
 
 for (const contrast of [false, true]) {
   test(`no WCAG 2.2 AA violations${contrast ? " in high contrast" : ""}`, async () => {
@@ -168,6 +266,9 @@ for (const contrast of [false, true]) {
     const found = [];
     for (const path of PAGES) {
       await p.goto(server.url + path);
+      if (path.startsWith("search.html")) {
+        await p.waitForFunction(() => document.querySelectorAll("#search-list li").length > 0);
+      }
       if (contrast) {
         await p.getByRole("button", { name: "High contrast" }).click();
       }

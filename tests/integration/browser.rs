@@ -34,10 +34,17 @@ fn demo_manual_in_chromium() {
     }
     let t = ManualTest::demo();
     t.build();
+    let expectations = t.root.join("expected-search.json");
+    std::fs::write(&expectations, expected_search(&t)).unwrap();
+    let stems = t.root.join("expected-stems.json");
+    std::fs::write(&stems, expected_stems(&t)).unwrap();
     let out = Command::new("node")
         .args(["--test", "--test-reporter=spec"])
         .arg(browser_dir.join("e2e.test.mjs"))
+        .arg(browser_dir.join("parity.test.mjs"))
         .env("SITE_DIR", t.root.join("public"))
+        .env("EXPECTED_SEARCH", &expectations)
+        .env("EXPECTED_STEMS", &stems)
         .env("CHROMIUM", &chromium)
         .output()
         .expect("run node");
@@ -48,4 +55,76 @@ fn demo_manual_in_chromium() {
         "browser tests failed:\n{stdout}\n{stderr}"
     );
     println!("{stdout}");
+}
+
+/// What `procbook search` answers for every query of the query set, as typed (the last word a
+/// prefix) and complete: the browser's engine must give the same.
+fn expected_search(t: &ManualTest) -> String {
+    use procbook::build::{BuildOptions, prepare};
+    use procbook::search::index::{SearchIndex, hits};
+    let options = BuildOptions {
+        root: t.root.clone(),
+        drafts: false,
+        today: chrono::NaiveDate::from_ymd_opt(2026, 11, 23).unwrap(),
+    };
+    let prepared = prepare(&options).expect("the demo manual reads");
+    let docs = procbook::search::documents(&prepared.manual, &prepared.rendered);
+    let index = SearchIndex::in_memory(&docs).unwrap();
+    let mut out = Vec::new();
+    for (query, expected) in crate::search::query_set() {
+        for q in [query.clone(), format!("{query} ")] {
+            let found = index.search(&q, 10).unwrap();
+            let results: Vec<serde_json::Value> = hits(&prepared.manual, &docs, &found, &q)
+                .into_iter()
+                .map(|h| serde_json::json!({"id": h.id, "section": h.section, "score": h.score}))
+                .collect();
+            out.push(serde_json::json!({"query": q, "expected": expected, "results": results}));
+        }
+    }
+    serde_json::to_string(&out).unwrap()
+}
+
+/// Words for the stemmer parity test: every distinct word of the demo manual (its chapters,
+/// their released versions and the glossary) and its regular inflections, with the stem
+/// rust-stemmers (Snowball English, tantivy's stemmer) gives each.
+fn expected_stems(t: &ManualTest) -> String {
+    use procbook::search::analyze::split_words;
+    let mut words = std::collections::BTreeSet::new();
+    let files = walkdir::WalkDir::new(&t.root)
+        .into_iter()
+        .filter_map(Result::ok)
+        .filter(|e| {
+            e.path()
+                .extension()
+                .is_some_and(|x| x == "md" || x == "yaml")
+        })
+        .filter(|e| !e.path().starts_with(t.root.join("public")));
+    for file in files {
+        let text = std::fs::read_to_string(file.path()).unwrap();
+        for (s, e) in split_words(&text) {
+            let w: String = text[s..e]
+                .chars()
+                .filter(|c| *c != '\'' && *c != '\u{2019}')
+                .flat_map(char::to_lowercase)
+                .collect();
+            if w.chars().all(|c| c.is_ascii_lowercase()) && w.len() > 2 {
+                for suffix in [
+                    "", "s", "es", "ed", "ing", "ly", "ness", "ment", "ation", "ise", "ize", "able",
+                ] {
+                    words.insert(format!("{w}{suffix}"));
+                }
+            } else {
+                words.insert(w);
+            }
+        }
+    }
+    let stemmer = rust_stemmers::Stemmer::create(rust_stemmers::Algorithm::English);
+    let pairs: Vec<(String, String)> = words
+        .into_iter()
+        .map(|w| {
+            let stem = stemmer.stem(&w).into_owned();
+            (w, stem)
+        })
+        .collect();
+    serde_json::to_string(&pairs).unwrap()
 }

@@ -8,4 +8,5 @@ mod cli;
 mod errors;
 mod harness;
 mod history;
+mod search;
 mod snapshots;

@@ -352,7 +352,19 @@
     return out;
   }
 
-  global.ProcbookSearch = { Engine: Engine, Analyzer: Analyzer, parse: parse, splitWords: splitWords, snippet: snippet, escapeHtml: escapeHtml };
+  // A title with the query's words marked.
+  function markTitle(text, terms, analyzer) {
+    var out = "", at = 0;
+    analyzer.analyze(text).forEach(function (w) {
+      if (terms.indexOf(w.term) >= 0) {
+        out += escapeHtml(text.slice(at, w.start)) + "<mark>" + escapeHtml(text.slice(w.start, w.end)) + "</mark>";
+        at = w.end;
+      }
+    });
+    return out + escapeHtml(text.slice(at));
+  }
+
+  global.ProcbookSearch = { Engine: Engine, Analyzer: Analyzer, parse: parse, splitWords: splitWords, snippet: snippet, markTitle: markTitle, escapeHtml: escapeHtml };
 
   // ---- The search page ----
   if (typeof document === "undefined") return;
@@ -402,9 +414,9 @@
         if (mine !== sequence) return;
         var terms = engine.analyzer.terms(query);
         list.innerHTML = described.map(function (d) {
-          var section = d.section_title ? '<span class="result-section">' + escapeHtml(d.section_title) + "</span>" : "";
+          var section = d.section_title ? '<span class="result-section">' + markTitle(d.section_title, terms, engine.analyzer) + "</span>" : "";
           return '<li class="result"><a href="' + escapeHtml(d.url) + '"><span class="result-chapter"><span class="num">' +
-            escapeHtml(d.number) + "</span> " + escapeHtml(d.title) + "</span>" + section + "</a>" +
+            escapeHtml(d.number) + "</span> " + markTitle(d.title, terms, engine.analyzer) + "</span>" + section + "</a>" +
             '<p class="result-snippet">' + snippet(d.text, terms, engine.analyzer) + "</p></li>";
         }).join("");
         var n = described.length;

@@ -1,0 +1,157 @@
+//! Search quality on the demo manual: the query set in tests/search/queries.tsv, answered by
+//! `procbook search` (tantivy). The browser's engine is held to the same answers by the
+//! browser tests (tests/browser/parity.test.mjs).
+
+use serde_json::Value;
+
+use crate::harness::ManualTest;
+
+/// (query, expected chapter id) from tests/search/queries.tsv.
+pub fn query_set() -> Vec<(String, String)> {
+    let text = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/search/queries.tsv"),
+    )
+    .unwrap();
+    text.lines()
+        .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
+        .map(|l| {
+            let (q, id) = l.split_once('\t').expect("query<TAB>chapter id");
+            (q.to_owned(), id.to_owned())
+        })
+        .collect()
+}
+
+/// The chapter ids of the CLI's results for `query`, best first.
+fn ranked(t: &ManualTest, query: &str) -> Vec<String> {
+    let out = t
+        .ok(&["search", query, "--limit", "10", "--format", "json"])
+        .stdout;
+    let hits: Value = serde_json::from_str(&out).unwrap();
+    hits.as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h["id"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+#[test]
+fn the_expected_chapter_comes_first_for_nine_queries_in_ten_and_in_the_top_three_for_all() {
+    let t = ManualTest::demo();
+    let set = query_set();
+    assert!(set.len() >= 30, "the query set has {} queries", set.len());
+    for typed in [false, true] {
+        let mut first = 0;
+        let mut misses = Vec::new();
+        for (query, expected) in &set {
+            // As typed, the last word is still a prefix; otherwise the query is complete.
+            let q = if typed {
+                query.clone()
+            } else {
+                format!("{query} ")
+            };
+            let ids = ranked(&t, &q);
+            match ids.iter().position(|id| id == expected) {
+                Some(0) => first += 1,
+                Some(p) if p < 3 => {}
+                other => misses.push(format!("{q:?}: {expected} at {other:?} in {ids:?}")),
+            }
+        }
+        assert!(
+            misses.is_empty(),
+            "not in the top 3 (typed: {typed}):\n{}",
+            misses.join("\n")
+        );
+        assert!(
+            first * 10 >= set.len() * 9,
+            "first for only {first} of {} (typed: {typed})",
+            set.len()
+        );
+    }
+}
+
+#[test]
+fn search_json_has_the_contract_fields_and_links_to_the_section() {
+    let t = ManualTest::demo();
+    let out = t
+        .ok(&[
+            "search",
+            "UASC age assessment",
+            "--limit",
+            "3",
+            "--format",
+            "json",
+        ])
+        .stdout;
+    let hits: Value = serde_json::from_str(&out).unwrap();
+    let top = &hits[0];
+    assert_eq!(top["id"], "unaccompanied-migrant-children");
+    assert_eq!(top["section"], "age-assessment");
+    assert_eq!(top["section_title"], "3. Age Assessment");
+    assert_eq!(
+        top["url"],
+        "chapters/unaccompanied-migrant-children.html#age-assessment"
+    );
+    assert_eq!(top["number"], "3.2.1");
+    assert!(
+        top["snippet"]
+            .as_str()
+            .unwrap()
+            .contains("<mark>age</mark> <mark>assessment</mark>"),
+        "{}",
+        top["snippet"]
+    );
+    assert!(top["score"].as_f64().unwrap() > 0.0);
+    for key in [
+        "id",
+        "title",
+        "number",
+        "section",
+        "section_title",
+        "url",
+        "snippet",
+        "score",
+    ] {
+        assert!(top.get(key).is_some(), "{key} missing");
+    }
+}
+
+#[test]
+fn any_query_gets_a_list_or_a_plain_no_results() {
+    let t = ManualTest::demo();
+    let long = "assessment ".repeat(2_000);
+    for q in [
+        "\"unclosed quote",
+        "the and of",
+        "",
+        "<script>alert(1)</script>",
+        "(.*)[a-z]+\\d{3}",
+        long.as_str(),
+        "\"\"",
+        "***",
+    ] {
+        let json = t.run(&["search", q, "--format", "json"]);
+        assert_eq!(json.status, 0, "{q:?}: {}", json.stderr);
+        let hits: Value =
+            serde_json::from_str(&json.stdout).unwrap_or_else(|e| panic!("{q:?}: {e}"));
+        assert!(hits.is_array());
+    }
+    let none = t.ok(&["search", "the and of"]);
+    assert!(none.stdout.starts_with("No results for"), "{}", none.stdout);
+    let escaped = t
+        .ok(&["search", "<b>missing</b>", "--format", "json"])
+        .stdout;
+    assert!(!escaped.contains("<b>"), "snippets are escaped: {escaped}");
+}
+
+#[test]
+fn the_index_is_rebuilt_when_a_chapter_changes() {
+    let t = ManualTest::demo();
+    assert!(ranked(&t, "zebrafinch ").is_empty());
+    let path = "content/04-looked-after-children/04-leaving-care/02-staying-put.md";
+    let text = std::fs::read_to_string(t.root.join(path)).unwrap();
+    t.write(
+        path,
+        &format!("{text}\n\nA zebrafinch is not a placement.\n"),
+    );
+    assert_eq!(ranked(&t, "zebrafinch "), ["staying-put"]);
+}
