@@ -368,7 +368,7 @@ fn search(
     let index = procbook::search::index::SearchIndex::open_or_build(&options.root, &docs)
         .context("the search index could not be opened or built in .procbook/search")?;
     let found = index.search(query, limit)?;
-    let hits = procbook::search::index::hits(&prepared.manual, &docs, &found, query);
+    let hits = procbook::search::index::hits(&prepared.manual, &docs.docs, &found, query);
     match format {
         DiffFormat::Json => println!("{}", serde_json::to_string_pretty(&hits)?),
         DiffFormat::Text => {

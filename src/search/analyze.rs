@@ -170,6 +170,9 @@ impl Analyzer {
 /// Byte ranges of the words of `text`: runs of letters and digits, with apostrophes inside a
 /// word kept in it ("don't") and a possessive "'s" left out ("children's" → "children").
 pub fn split_words(text: &str) -> Vec<(usize, usize)> {
+    if text.is_ascii() {
+        return split_ascii_words(text.as_bytes());
+    }
     let mut out = Vec::new();
     let mut start: Option<usize> = None;
     let mut chars = text.char_indices().peekable();
@@ -196,6 +199,38 @@ pub fn split_words(text: &str) -> Vec<(usize, usize)> {
     }
     if let Some(s) = start {
         out.push((s, text.len()));
+    }
+    out
+}
+
+/// `split_words` for ASCII text, byte by byte (the same rules, much faster).
+fn split_ascii_words(b: &[u8]) -> Vec<(usize, usize)> {
+    let mut out = Vec::with_capacity(b.len() / 6);
+    let mut start: Option<usize> = None;
+    let mut i = 0;
+    while i < b.len() {
+        let c = b[i];
+        if c.is_ascii_alphanumeric() {
+            start.get_or_insert(i);
+        } else if c == b'\''
+            && start.is_some()
+            && b.get(i + 1).is_some_and(u8::is_ascii_alphanumeric)
+        {
+            let tail_end = b[i + 1..]
+                .iter()
+                .position(|x| !x.is_ascii_alphanumeric())
+                .map_or(b.len(), |p| i + 1 + p);
+            if tail_end == i + 2 && b[i + 1].eq_ignore_ascii_case(&b's') {
+                out.push((start.take().unwrap_or(i), i));
+                i += 1;
+            }
+        } else if let Some(s) = start.take() {
+            out.push((s, i));
+        }
+        i += 1;
+    }
+    if let Some(s) = start {
+        out.push((s, b.len()));
     }
     out
 }
@@ -242,6 +277,20 @@ mod tests {
         assert_eq!(terms("recognised"), terms("recognized"));
         assert_eq!(terms("programme"), terms("program"));
         assert_eq!(terms("licence"), terms("license"));
+    }
+
+    #[test]
+    fn the_ascii_fast_path_splits_as_the_general_one() {
+        let text = "A child's RHI: don't stop; it's 72 hours. Children's 'quoted' words' end o'clock x's s";
+        let general = {
+            // The same text with one non-ASCII character appended takes the general path.
+            let mut t = text.to_owned();
+            t.push_str(" é");
+            let mut v = split_words(&t);
+            v.pop();
+            v
+        };
+        assert_eq!(split_words(text), general);
     }
 
     #[test]

@@ -12,7 +12,8 @@
 //!
 //! Shard format, little-endian: "PBS1", u32 term count, then per term: u8 length, the term in
 //! UTF-8, u32 document frequency, u32 posting count, then per posting the document id's gap
-//! from the previous one as a LEB128 varint and the score × 10,000 as a u24.
+//! from the previous one as a LEB128 varint and, for words, the score × 10,000 as a u24. Pairs
+//! of words (terms with a space) only filter phrases, so their postings have no score.
 
 use std::collections::HashMap;
 
@@ -20,14 +21,15 @@ use rayon::prelude::*;
 use serde::Serialize;
 
 use super::analyze::{STOP_WORDS, spelling_map};
-use super::{Field, SearchDoc, Stats, bm25};
+use super::{Corpus, Field, Stats, bm25};
 use crate::model::Manual;
 use crate::render::OutputFile;
+use crate::timing::phase;
 
 /// Shards are cut at about this many bytes (a term larger than this has a shard of its own).
 const SHARD_BYTES: usize = 24 * 1024;
 /// The opening of each section kept for excerpts.
-const EXCERPT_CHARS: usize = 1200;
+const EXCERPT_CHARS: usize = 600;
 pub const SCORE_SCALE: f32 = 10_000.0;
 
 #[derive(Serialize)]
@@ -74,16 +76,20 @@ struct FragmentSection<'a> {
 }
 
 /// The files of `search/` for `docs`.
-pub fn export(manual: &Manual, docs: &[SearchDoc]) -> Vec<OutputFile> {
-    let stats = Stats::of(docs);
-    let postings = postings(docs, &stats);
-    let mut terms: Vec<(&String, &TermPostings)> = postings.iter().collect();
-    terms.sort_by(|a, b| a.0.cmp(b.0));
-    let mut shards = ShardWriter::default();
-    for (term, p) in terms {
-        shards.add(term, p);
-    }
-    let (mut files, shards) = shards.finish();
+pub fn export(manual: &Manual, corpus: &Corpus) -> Vec<OutputFile> {
+    let docs = &corpus.docs;
+    let stats = phase("  search statistics", || Stats::of(corpus));
+    let mut terms = phase("  search postings", || postings(corpus, &stats));
+    phase("  search sort", || {
+        terms.par_sort_unstable_by(|a, b| a.0.cmp(&b.0))
+    });
+    let (mut files, shards) = phase("  search shards", || {
+        let mut shards = ShardWriter::default();
+        for (term, p) in &terms {
+            shards.add(term, p);
+        }
+        shards.finish()
+    });
 
     let mut chapter_docs = Vec::with_capacity(manual.chapters.len());
     let mut by_chapter: Vec<Vec<u32>> = vec![Vec::new(); manual.chapters.len()];
@@ -217,6 +223,9 @@ impl ShardWriter {
         for &(doc, score) in &p.list {
             varint(&mut entry, doc - previous);
             previous = doc;
+            if term.contains(' ') {
+                continue;
+            }
             let scaled = (score * SCORE_SCALE).round().clamp(0.0, 16_777_215.0) as u32;
             entry.extend_from_slice(&scaled.to_le_bytes()[..3]);
         }
@@ -255,43 +264,130 @@ impl ShardWriter {
     }
 }
 
-/// Every term's documents with their scores: words, and pairs of words for phrases.
-fn postings(docs: &[SearchDoc], stats: &Stats) -> HashMap<String, TermPostings> {
-    let mut out: HashMap<String, TermPostings> = HashMap::new();
-    for field in Field::WORDS.into_iter().chain([Field::Pairs]) {
-        for (term, df) in &stats.doc_freq[field as usize] {
-            out.entry(term.clone()).or_default().df += df;
+/// Every term's documents with their scores (words), and every pair of adjacent words' documents
+/// (for phrases), as (term, postings).
+fn postings(corpus: &Corpus, stats: &Stats) -> Vec<(String, TermPostings)> {
+    let vocabulary = &corpus.vocabulary;
+    // Words: per document, each term's score summed over the fields, in parallel.
+    let per_doc: Vec<Vec<(u32, f32)>> = phase("    search word scores", || {
+        corpus
+            .docs
+            .par_iter()
+            .map(|d| {
+                let mut scores: Vec<(u32, f32)> = Vec::new();
+                let mut sorted = Vec::new();
+                for field in Field::WORDS {
+                    let f = field as usize;
+                    let terms = &d.terms[f];
+                    sorted.clear();
+                    sorted.extend_from_slice(terms);
+                    sorted.sort_unstable();
+                    for run in sorted.chunk_by(|a, b| a == b) {
+                        let t = run[0];
+                        let s = field.boost()
+                            * bm25(
+                                run.len() as u32,
+                                terms.len() as u32,
+                                stats.doc_freq[f][t as usize],
+                                stats.docs,
+                                stats.total_terms[f],
+                            );
+                        scores.push((t, s));
+                    }
+                }
+                // Summed in field order, as tantivy sums a word's field clauses.
+                scores.sort_by_key(|(t, _)| *t);
+                let mut merged: Vec<(u32, f32)> = Vec::with_capacity(scores.len());
+                for (t, s) in scores {
+                    match merged.last_mut() {
+                        Some((last, total)) if *last == t => *total += s,
+                        _ => merged.push((t, s)),
+                    }
+                }
+                merged
+            })
+            .collect()
+    });
+    let mut words: Vec<TermPostings> = (0..vocabulary.len())
+        .map(|_| TermPostings::default())
+        .collect();
+    for (t, p) in words.iter_mut().enumerate() {
+        p.df = Field::WORDS
+            .iter()
+            .map(|f| stats.doc_freq[*f as usize][t])
+            .sum();
+    }
+    for (doc, list) in per_doc.into_iter().enumerate() {
+        for (t, score) in list {
+            words[t as usize].list.push((doc as u32, score));
         }
     }
-    let per_doc: Vec<Vec<(String, f32)>> = docs
+    // Pairs: the documents each pair of adjacent terms is in, as (first, second, document)
+    // packed in one u64 where they fit (terms below 2^20, documents below 2^24), sorted.
+    let packed = vocabulary.len() < (1 << 20) && corpus.docs.len() < (1 << 24);
+    let per_doc: Vec<Vec<u64>> = corpus
+        .docs
         .par_iter()
-        .map(|d| {
-            let mut scores: HashMap<&str, f32> = HashMap::new();
-            for field in Field::ALL {
-                let f = field as usize;
-                let terms = &d.terms[f];
-                let mut tf: HashMap<&str, u32> = HashMap::new();
-                for t in terms {
-                    *tf.entry(t.as_str()).or_insert(0) += 1;
-                }
-                for (t, n) in tf {
-                    let df = stats.doc_freq[f][t];
-                    let s = field.boost()
-                        * bm25(n, terms.len() as u32, df, stats.docs, stats.total_terms[f]);
-                    *scores.entry(t).or_insert(0.0) += s;
+        .enumerate()
+        .map(|(doc, d)| {
+            let mut keys: Vec<u64> = d
+                .pairs()
+                .map(|(a, b)| (u64::from(a) << 32) | u64::from(b))
+                .collect();
+            keys.sort_unstable();
+            keys.dedup();
+            if packed {
+                for k in &mut keys {
+                    *k = ((*k >> 32) << 44) | ((*k & 0xf_ffff) << 24) | doc as u64;
                 }
             }
-            scores.into_iter().map(|(t, s)| (t.to_owned(), s)).collect()
+            keys
         })
         .collect();
-    for (doc, list) in per_doc.into_iter().enumerate() {
-        for (term, score) in list {
-            out.get_mut(&term)
-                .expect("every term has statistics")
-                .list
-                .push((doc as u32, score));
+    let pairs: Vec<(u64, u32)> = if packed {
+        let mut all: Vec<u64> = Vec::with_capacity(per_doc.iter().map(Vec::len).sum());
+        for keys in &per_doc {
+            all.extend_from_slice(keys);
         }
-    }
+        all.par_sort_unstable();
+        all.into_iter()
+            .map(|p| {
+                (
+                    ((p >> 44) << 32) | ((p >> 24) & 0xf_ffff),
+                    (p & 0xff_ffff) as u32,
+                )
+            })
+            .collect()
+    } else {
+        let mut all: Vec<(u64, u32)> = Vec::with_capacity(per_doc.iter().map(Vec::len).sum());
+        for (doc, keys) in per_doc.iter().enumerate() {
+            all.extend(keys.iter().map(|&k| (k, doc as u32)));
+        }
+        all.par_sort_unstable();
+        all
+    };
+    let mut out: Vec<(String, TermPostings)> = words
+        .into_iter()
+        .enumerate()
+        .filter(|(_, p)| !p.list.is_empty())
+        .map(|(t, p)| (vocabulary[t].clone(), p))
+        .collect();
+    out.extend(pairs.chunk_by(|a, b| a.0 == b.0).map(|run| {
+        let k = run[0].0;
+        let term = format!(
+            "{} {}",
+            vocabulary[(k >> 32) as usize],
+            vocabulary[(k & 0xffff_ffff) as usize]
+        );
+        let list: Vec<(u32, f32)> = run.iter().map(|&(_, d)| (d, 0.0)).collect();
+        (
+            term,
+            TermPostings {
+                df: list.len() as u32,
+                list,
+            },
+        )
+    }));
     out
 }
 

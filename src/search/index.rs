@@ -17,7 +17,7 @@ use tantivy::{DocAddress, Index, IndexReader, IndexWriter, TantivyDocument, Term
 
 use super::analyze::Analyzer;
 use super::query::{Clause, expand, parse};
-use super::{Field, SearchDoc};
+use super::{Corpus, Field, SearchDoc};
 use crate::html::escape;
 use crate::model::Manual;
 
@@ -63,13 +63,13 @@ fn schema() -> (Schema, Vec<tantivy::schema::Field>) {
 }
 
 /// A fingerprint of the documents: the index is rebuilt when it changes.
-pub fn fingerprint(docs: &[SearchDoc]) -> String {
+pub fn fingerprint(corpus: &Corpus) -> String {
     let mut hash = Sha256::new();
     hash.update(FORMAT.as_bytes());
-    for d in docs {
+    for d in &corpus.docs {
         for field in &d.terms {
-            for t in field {
-                hash.update(t.as_bytes());
+            for &t in field {
+                hash.update(corpus.vocabulary[t as usize].as_bytes());
                 hash.update([0]);
             }
             hash.update([1]);
@@ -80,16 +80,16 @@ pub fn fingerprint(docs: &[SearchDoc]) -> String {
 
 impl SearchIndex {
     /// An index of `docs` in memory.
-    pub fn in_memory(docs: &[SearchDoc]) -> tantivy::Result<SearchIndex> {
+    pub fn in_memory(corpus: &Corpus) -> tantivy::Result<SearchIndex> {
         let (shape, fields) = schema();
-        Self::fill(Index::create_in_ram(shape), fields, docs)
+        Self::fill(Index::create_in_ram(shape), fields, corpus)
     }
 
     /// The index of `docs` kept under `root/.procbook/search/`: opened if it is of these
     /// documents, else built afresh (and swapped in whole).
-    pub fn open_or_build(root: &Path, docs: &[SearchDoc]) -> tantivy::Result<SearchIndex> {
+    pub fn open_or_build(root: &Path, corpus: &Corpus) -> tantivy::Result<SearchIndex> {
         let dir = root.join(crate::history::cache::CACHE_DIR).join(DIR);
-        let print = fingerprint(docs);
+        let print = fingerprint(corpus);
         let stamp = dir.join("fingerprint");
         if std::fs::read_to_string(&stamp).is_ok_and(|s| s == print)
             && let Ok(index) = Index::open_in_dir(dir.join("index"))
@@ -102,7 +102,7 @@ impl SearchIndex {
         let _ = std::fs::remove_dir_all(&fresh);
         std::fs::create_dir_all(&fresh)?;
         let (shape, fields) = schema();
-        let built = Self::fill(Index::create_in_dir(&fresh, shape)?, fields, docs)?;
+        let built = Self::fill(Index::create_in_dir(&fresh, shape)?, fields, corpus)?;
         drop(built);
         let live: PathBuf = dir.join("index");
         let _ = std::fs::remove_dir_all(&live);
@@ -117,21 +117,40 @@ impl SearchIndex {
     fn fill(
         index: Index,
         fields: Vec<tantivy::schema::Field>,
-        docs: &[SearchDoc],
+        corpus: &Corpus,
     ) -> tantivy::Result<SearchIndex> {
         let mut writer: IndexWriter<TantivyDocument> =
             index.writer_with_num_threads(1, 300_000_000)?;
-        for (id, d) in docs.iter().enumerate() {
+        let words = |ids: &[u32]| {
+            ids.iter()
+                .map(|&t| corpus.vocabulary[t as usize].clone())
+                .collect::<Vec<_>>()
+        };
+        for (id, d) in corpus.docs.iter().enumerate() {
             let mut doc = TantivyDocument::default();
-            for (f, terms) in d.terms.iter().enumerate() {
+            let pairs = d
+                .pairs()
+                .map(|(a, b)| {
+                    format!(
+                        "{} {}",
+                        corpus.vocabulary[a as usize], corpus.vocabulary[b as usize]
+                    )
+                })
+                .collect::<Vec<_>>();
+            let fields_terms = d
+                .terms
+                .iter()
+                .map(|t| words(t))
+                .chain(std::iter::once(pairs));
+            for (f, terms) in fields_terms.enumerate() {
                 let tokens = terms
-                    .iter()
+                    .into_iter()
                     .enumerate()
-                    .map(|(position, t)| Token {
+                    .map(|(position, text)| Token {
                         offset_from: 0,
                         offset_to: 0,
                         position,
-                        text: t.clone(),
+                        text,
                         position_length: 1,
                     })
                     .collect();
@@ -198,11 +217,15 @@ impl SearchIndex {
         for clause in parse(query, &analyzer) {
             let q: Box<dyn Query> = match clause {
                 Clause::Word(t) => self.word(&t),
-                Clause::Phrase(pairs) => Box::new(BooleanQuery::new(
-                    pairs
-                        .iter()
-                        .map(|p| (Occur::Must, self.term(Field::Pairs, p)))
-                        .collect(),
+                // Only a filter: the phrase's words score as words.
+                Clause::Phrase(pairs) => Box::new(BoostQuery::new(
+                    Box::new(BooleanQuery::new(
+                        pairs
+                            .iter()
+                            .map(|p| (Occur::Must, self.term(Field::Pairs, p)))
+                            .collect(),
+                    )),
+                    0.0,
                 )),
                 Clause::Prefix { prefix, term } => {
                     let mut candidates = self.terms_with_prefix(&prefix)?;

@@ -22,7 +22,8 @@ pub enum Clause {
         prefix: String,
         term: Option<String>,
     },
-    /// A phrase of two or more words: every adjacent pair of its terms.
+    /// A phrase of two or more words: every adjacent pair of its terms must be in the section.
+    /// It only filters: its words are also `Word` clauses, which score.
     Phrase(Vec<String>),
 }
 
@@ -38,7 +39,10 @@ pub fn parse(query: &str, analyzer: &Analyzer) -> Vec<Clause> {
             match terms.len() {
                 0 => {}
                 1 => clauses.push(Clause::Word(terms[0].clone())),
-                _ => clauses.push(Clause::Phrase(pairs_of(&terms))),
+                _ => {
+                    clauses.extend(terms.iter().cloned().map(Clause::Word));
+                    clauses.push(Clause::Phrase(pairs_of(&terms)));
+                }
             }
         } else {
             words.extend(
@@ -131,16 +135,22 @@ mod tests {
     fn phrases_become_pairs() {
         assert_eq!(
             p("\"return home interview\" "),
-            [Clause::Phrase(vec![
-                "return home".into(),
-                "home interview".into()
-            ])]
+            [
+                Clause::Word("return".into()),
+                Clause::Word("home".into()),
+                Clause::Word("interview".into()),
+                Clause::Phrase(vec!["return home".into(), "home interview".into()])
+            ]
         );
         assert_eq!(p("\"missing\""), [Clause::Word("miss".into())]);
         // An unclosed quote is a phrase to the end.
         assert_eq!(
             p("\"child protection"),
-            [Clause::Phrase(vec!["child protect".into()])]
+            [
+                Clause::Word("child".into()),
+                Clause::Word("protect".into()),
+                Clause::Phrase(vec!["child protect".into()])
+            ]
         );
     }
 

@@ -74,7 +74,7 @@ fn expected_search(t: &ManualTest) -> String {
     for (query, expected) in crate::search::query_set() {
         for q in [query.clone(), format!("{query} ")] {
             let found = index.search(&q, 10).unwrap();
-            let results: Vec<serde_json::Value> = hits(&prepared.manual, &docs, &found, &q)
+            let results: Vec<serde_json::Value> = hits(&prepared.manual, &docs.docs, &found, &q)
                 .into_iter()
                 .map(|h| serde_json::json!({"id": h.id, "section": h.section, "score": h.score}))
                 .collect();

@@ -93,8 +93,9 @@
       var part = parts[i];
       if (i % 2 === 1) {
         var terms = analyzer.terms(part);
-        if (terms.length === 1) clauses.push({ kind: "word", term: terms[0] });
-        else if (terms.length > 1) clauses.push({ kind: "phrase", pairs: pairsOf(terms) });
+        terms.forEach(function (t) { clauses.push({ kind: "word", term: t }); });
+        // A phrase only filters: its words score as words.
+        if (terms.length > 1) clauses.push({ kind: "phrase", pairs: pairsOf(terms) });
         continue;
       }
       splitWords(part).forEach(function (s) { words.push(part.slice(s[0], s[1])); });
@@ -151,9 +152,10 @@
       var n = view.getUint32(at, true); at += 4;
       this.terms.set(term, { df: df, count: n, offset: at });
       this.order.push(term);
+      var scored = term.indexOf(" ") < 0; // word pairs have no scores
       for (var p = 0; p < n; p++) {
         while (bytes[at] & 0x80) at++;
-        at += 4; // the varint's last byte and the u24 score
+        at += scored ? 4 : 1; // the varint's last byte, and a word's u24 score
       }
     }
   }
@@ -169,6 +171,7 @@
       var gap = 0, shift = 0, b;
       do { b = bytes[at++]; gap |= (b & 0x7f) << shift; shift += 7; } while (b & 0x80);
       doc += gap;
+      if (term.indexOf(" ") >= 0) { out.set(doc, 0); continue; }
       var score = bytes[at] | (bytes[at + 1] << 8) | (bytes[at + 2] << 16);
       at += 3;
       out.set(doc, score / 10000);
