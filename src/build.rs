@@ -30,6 +30,8 @@ pub struct BuildOptions {
     pub drafts: bool,
     /// Today's date: review dates before it are overdue. Set by `PROCBOOK_TODAY` for repeatable builds.
     pub today: NaiveDate,
+    /// Export the static search index (off with `build --no-search`).
+    pub search: bool,
 }
 
 /// A successful build: the site's files, and the warnings found.
@@ -204,12 +206,14 @@ pub fn build(options: &BuildOptions) -> Result<Site, Diagnostics> {
         diagnostics.clone()
     })?;
     files.extend(statics);
-    let docs = phase("search documents", || {
-        crate::search::documents(&manual, &rendered)
-    });
-    files.extend(phase("search export", || {
-        crate::search::export::export(&manual, &docs)
-    }));
+    if options.search {
+        let docs = phase("search documents", || {
+            crate::search::documents(&manual, &rendered)
+        });
+        files.extend(phase("search export", || {
+            crate::search::export::export(&manual, &docs)
+        }));
+    }
     Ok(Site {
         manual,
         files,

@@ -37,6 +37,9 @@ pub enum Command {
         /// Publish chapters whose status is `draft` too
         #[arg(long)]
         drafts: bool,
+        /// Leave out the search index (a quicker build for previews; the search page then says search is unavailable)
+        #[arg(long)]
+        no_search: bool,
     },
     /// Record a release: every chapter changed since the last one, with its amendment note
     #[command(

@@ -43,9 +43,17 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             println!("Build it with: procbook build --root {}", dir.display());
             Ok(ExitCode::SUCCESS)
         }
-        Command::Build { root, out, drafts } => {
+        Command::Build {
+            root,
+            out,
+            drafts,
+            no_search,
+        } => {
             let started = Instant::now();
-            let options = options(root.root, drafts)?;
+            let options = BuildOptions {
+                search: !no_search,
+                ..options(root.root, drafts)?
+            };
             let site = match build(&options) {
                 Ok(site) => site,
                 Err(diagnostics) => {
@@ -416,6 +424,7 @@ fn options(root: PathBuf, drafts: bool) -> anyhow::Result<BuildOptions> {
         root: clean_root(root),
         drafts,
         today: today().map_err(anyhow::Error::msg)?,
+        search: true,
     })
 }
 

@@ -119,7 +119,8 @@
     this.load = load;        // load(path, "json" | "bytes") -> Promise
     this.shards = new Map(); // file -> Promise<Shard>
     this.fragments = new Map();
-    this.fetched = 0;        // bytes fetched, for measurements
+    this.fetched = 0;        // bytes of index fetched (meta.json and shards), for measurements
+    this.fetchedExcerpts = 0; // bytes of chapter fragments fetched for the results shown
   }
 
   Engine.prototype.ready = function () {
@@ -298,7 +299,7 @@
     var file = "c/" + lo + ".json";
     if (!this.fragments.has(file)) {
       this.fragments.set(file, this.load(this.base + file, "bytes").then(function (bytes) {
-        self.fetched += bytes.byteLength;
+        self.fetchedExcerpts += bytes.byteLength;
         return JSON.parse(new TextDecoder().decode(bytes));
       }));
     }

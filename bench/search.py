@@ -1,0 +1,113 @@
+#!/usr/bin/env python3
+"""Search benchmark on the 1,000-chapter manual from ../shared/bench/gen_manual.py.
+
+- build time with the search index against `build --no-search` (interleaved; cold builds write
+  to a new folder each time, see bench/history.py for why);
+- the size of search/ against the rest of the site (the HTML and its assets);
+- bytes the browser's client fetches for each two-word query (index: meta.json and shards;
+  excerpts: the chapter fragments of the ten results shown), with a fresh client each time;
+- in headless Chromium, the time from the last keystroke to the results on the page.
+
+    python3 bench/search.py [--chapters 1000] [--runs 5]
+
+Needs a release build, Node.js, `npm ci` in tests/browser and Debian's chromium. With
+--pagefind PATH (npm install pagefind), Pagefind indexes a copy of the same built HTML and
+answers the same queries in Chromium, and the two are compared side by side.
+"""
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+REPO = os.path.dirname(HERE)
+GEN = os.path.join(REPO, "..", "shared", "bench", "gen_manual.py")
+PROCBOOK = os.path.join(REPO, "target", "release", "procbook")
+QUERIES = ["placement review", "consent health", "strategy discussion", "foster carer", "court order",
+           "care plan", "chronology record", "interpreter family", "allegation manager", "missing child"]
+
+
+def size(path):
+    return sum(os.path.getsize(os.path.join(d, f)) for d, _, fs in os.walk(path) for f in fs)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--chapters", type=int, default=1000)
+    ap.add_argument("--runs", type=int, default=5)
+    ap.add_argument("--pagefind", help="the pagefind binary (npm install pagefind), to compare on the same HTML")
+    args = ap.parse_args()
+    work = tempfile.mkdtemp(prefix="procbook-search-bench-")
+    manual = os.path.join(work, "manual")
+    env = dict(os.environ, PROCBOOK_TODAY="2023-01-15")
+    try:
+        subprocess.run([sys.executable, GEN, "--chapters", str(args.chapters), "--out", manual], check=True, stdout=subprocess.DEVNULL)
+        outs = []
+
+        def build(search, cold):
+            cmd = [PROCBOOK, "build"] + ([] if search else ["--no-search"])
+            if cold:
+                outs.append(os.path.join(work, f"out-{len(outs)}"))
+                cmd += ["--out", outs[-1]]
+            subprocess.run(["sync"])
+            start = time.perf_counter()
+            subprocess.run(cmd, cwd=manual, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
+            return time.perf_counter() - start
+
+        rounds = {k: [] for k in ("without cold", "with cold", "without warm", "with warm")}
+        for _ in range(args.runs):
+            rounds["without cold"].append(build(False, True))
+            rounds["with cold"].append(build(True, True))
+            build(False, False)
+            rounds["without warm"].append(build(False, False))
+            build(True, False)
+            rounds["with warm"].append(build(True, False))
+        m = {k: statistics.median(v) for k, v in rounds.items()}
+        site = os.path.join(manual, "public")
+        search_bytes = size(os.path.join(site, "search"))
+        site_bytes = size(site) - search_bytes
+        shards = len(os.listdir(os.path.join(site, "search", "s")))
+        client = json.loads(subprocess.run(["node", os.path.join(HERE, "search-client.mjs"), site] + QUERIES,
+                                           check=True, capture_output=True, text=True).stdout)
+
+        print(f"\n{args.chapters} chapters; builds: median of {args.runs} interleaved runs\n")
+        print("| build | without search | with search | ratio |")
+        print("|---|---|---|---|")
+        print(f"| cold (new output folder) | {m['without cold']:.2f} s | {m['with cold']:.2f} s | {m['with cold'] / m['without cold']:.2f}x |")
+        print(f"| rebuild | {m['without warm']:.2f} s | {m['with warm']:.2f} s | {m['with warm'] / m['without warm']:.2f}x |")
+        print(f"\nsearch/: {search_bytes / 1e6:.1f} MB in {shards} shards plus excerpts; the rest of the site: {site_bytes / 1e6:.1f} MB\n")
+        print("| two-word query | index fetched | excerpts fetched | results in Chromium |")
+        print("|---|---|---|---|")
+        for b, t in zip(client["bytes"], client["browser"]):
+            print(f"| {b['query']} | {b['index'] / 1024:.0f} KB | {b['excerpts'] / 1024:.0f} KB | {t['ms']:.0f} ms |")
+        idx = [b["index"] for b in client["bytes"]]
+        ms = [t["ms"] for t in client["browser"]]
+        print(f"\nindex fetched per query: median {statistics.median(idx) / 1024:.0f} KB, max {max(idx) / 1024:.0f} KB; "
+              f"results after the last keystroke: median {statistics.median(ms):.0f} ms, max {max(ms):.0f} ms")
+        if args.pagefind:
+            copy = os.path.join(work, "pagefind-site")
+            shutil.copytree(site, copy, ignore=shutil.ignore_patterns("search"))
+            pf = json.loads(subprocess.run(["node", os.path.join(HERE, "pagefind.mjs"), args.pagefind, copy] + QUERIES,
+                                           check=True, capture_output=True, text=True).stdout)
+            exc = [b["excerpts"] for b in client["bytes"]]
+            pidx = [q["index"] for q in pf["queries"]]
+            pexc = [q["excerpts"] for q in pf["queries"]]
+            print("\nSide by side on the same HTML, the same ten queries (medians; ten results' excerpts each):\n")
+            print("| | procbook | Pagefind |")
+            print("|---|---|---|")
+            print(f"| index on disk | {search_bytes / 1e6:.1f} MB (uncompressed) | {pf['totalBytes'] / 1e6:.1f} MB (gzip inside its files) |")
+            print(f"| index fetched per query | {statistics.median(idx) / 1024:.0f} KB | {statistics.median(pidx) / 1024:.0f} KB (with its WebAssembly) |")
+            print(f"| excerpts fetched per query | {statistics.median(exc) / 1024:.0f} KB | {statistics.median(pexc) / 1024:.0f} KB |")
+            print(f"| first query answered | {statistics.median(ms):.0f} ms after the last keystroke | {statistics.median(q['searchMs'] for q in pf['queries']):.0f} ms in pagefind.search() |")
+            print(f"| indexing time | part of the build (see above) | {pf['indexSeconds']:.1f} s |")
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
