@@ -129,15 +129,13 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
 
 fn release(root: PathBuf, date: Option<String>, dry_run: bool) -> anyhow::Result<ExitCode> {
     let options = options(root, false)?;
-    let prepared = match prepare(&options) {
+    let prepared = match valid_manual(
+        &options,
+        "Nothing was recorded: fix the problems above, then release again.",
+    ) {
         Ok(p) => p,
-        Err(d) => return Ok(fail(&d)),
+        Err(code) => return Ok(code),
     };
-    if prepared.diagnostics.has_errors() {
-        report(&prepared.diagnostics);
-        eprintln!("Nothing was recorded: fix the problems above, then release again.");
-        return Ok(ExitCode::from(1));
-    }
     let date = match date {
         None => options.today,
         Some(text) => match chrono::NaiveDate::parse_from_str(&text, "%Y-%m-%d") {
@@ -363,15 +361,13 @@ fn search(
     format: DiffFormat,
 ) -> anyhow::Result<ExitCode> {
     let options = options(root, false)?;
-    let prepared = match prepare(&options) {
+    let prepared = match valid_manual(
+        &options,
+        "Search needs a manual without errors: fix the problems above.",
+    ) {
         Ok(p) => p,
-        Err(d) => return Ok(fail(&d)),
+        Err(code) => return Ok(code),
     };
-    if prepared.diagnostics.has_errors() {
-        report(&prepared.diagnostics);
-        eprintln!("Search needs a manual without errors: fix the problems above.");
-        return Ok(ExitCode::from(1));
-    }
     let docs = procbook::search::documents(&prepared.manual, &prepared.rendered);
     let index = procbook::search::index::SearchIndex::open_or_build(&options.root, &docs)
         .context("the search index could not be opened or built in .procbook/search")?;
@@ -412,6 +408,18 @@ fn strip_marks(html: &str) -> String {
         .replace("&gt;", ">")
         .replace("&quot;", "\"")
         .replace("&#39;", "'")
+}
+
+/// Reads and checks the manual for a command that needs it free of errors. On errors it
+/// reports them, then `then` (what the command did not do), and gives the exit code.
+fn valid_manual(options: &BuildOptions, then: &str) -> Result<procbook::build::Prepared, ExitCode> {
+    let prepared = prepare(options).map_err(|d| fail(&d))?;
+    if prepared.diagnostics.has_errors() {
+        report(&prepared.diagnostics);
+        eprintln!("{then}");
+        return Err(ExitCode::from(1));
+    }
+    Ok(prepared)
 }
 
 fn fail(diagnostics: &Diagnostics) -> ExitCode {
