@@ -344,18 +344,18 @@ fn postings(corpus: &Corpus, stats: &Stats) -> Vec<(String, TermPostings)> {
             keys
         })
         .collect();
-    let pairs: Vec<(u64, u32)> = if packed {
+    // (pair key, documents), pairs in key order.
+    let grouped: Vec<(u64, Vec<u32>)> = if packed {
         let mut all: Vec<u64> = Vec::with_capacity(per_doc.iter().map(Vec::len).sum());
         for keys in &per_doc {
             all.extend_from_slice(keys);
         }
         all.par_sort_unstable();
-        all.into_iter()
-            .map(|p| {
-                (
-                    ((p >> 44) << 32) | ((p >> 24) & 0xf_ffff),
-                    (p & 0xff_ffff) as u32,
-                )
+        all.chunk_by(|a, b| a >> 24 == b >> 24)
+            .map(|run| {
+                let p = run[0];
+                let key = ((p >> 44) << 32) | ((p >> 24) & 0xf_ffff);
+                (key, run.iter().map(|p| (p & 0xff_ffff) as u32).collect())
             })
             .collect()
     } else {
@@ -364,7 +364,9 @@ fn postings(corpus: &Corpus, stats: &Stats) -> Vec<(String, TermPostings)> {
             all.extend(keys.iter().map(|&k| (k, doc as u32)));
         }
         all.par_sort_unstable();
-        all
+        all.chunk_by(|a, b| a.0 == b.0)
+            .map(|run| (run[0].0, run.iter().map(|&(_, d)| d).collect()))
+            .collect()
     };
     let mut out: Vec<(String, TermPostings)> = words
         .into_iter()
@@ -372,14 +374,13 @@ fn postings(corpus: &Corpus, stats: &Stats) -> Vec<(String, TermPostings)> {
         .filter(|(_, p)| !p.list.is_empty())
         .map(|(t, p)| (vocabulary[t].clone(), p))
         .collect();
-    out.extend(pairs.chunk_by(|a, b| a.0 == b.0).map(|run| {
-        let k = run[0].0;
+    out.extend(grouped.into_iter().map(|(k, docs)| {
         let term = format!(
             "{} {}",
             vocabulary[(k >> 32) as usize],
             vocabulary[(k & 0xffff_ffff) as usize]
         );
-        let list: Vec<(u32, f32)> = run.iter().map(|&(_, d)| (d, 0.0)).collect();
+        let list: Vec<(u32, f32)> = docs.into_iter().map(|d| (d, 0.0)).collect();
         (
             term,
             TermPostings {

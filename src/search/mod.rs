@@ -308,6 +308,9 @@ fn glossary_synonyms(manual: &Manual, interner: &mut Interner, texts: &[&str]) -
     out
 }
 
+/// Document frequencies (per word field, by term id) and total terms per field.
+type Counts = (Vec<Vec<u32>>, Vec<u64>);
+
 /// Collection statistics BM25 needs, per word field: document frequency of each term (by id)
 /// and the total number of terms.
 pub struct Stats {
@@ -318,22 +321,42 @@ pub struct Stats {
 
 impl Stats {
     pub fn of(corpus: &Corpus) -> Stats {
+        use rayon::prelude::*;
         let n = corpus.vocabulary.len();
-        let mut doc_freq = vec![vec![0u32; n]; Field::WORDS.len()];
-        let mut total_terms = vec![0u64; Field::WORDS.len()];
-        let mut scratch = Vec::new();
-        for d in &corpus.docs {
-            for (f, terms) in d.terms.iter().enumerate() {
-                total_terms[f] += terms.len() as u64;
-                scratch.clear();
-                scratch.extend_from_slice(terms);
-                scratch.sort_unstable();
-                scratch.dedup();
-                for &t in &scratch {
-                    doc_freq[f][t as usize] += 1;
+        let fields = Field::WORDS.len();
+        let zero = || (vec![vec![0u32; n]; fields], vec![0u64; fields]);
+        // Counted per thread, then summed.
+        let (doc_freq, total_terms) = corpus
+            .docs
+            .par_iter()
+            .fold(
+                || (zero(), Vec::new()),
+                |((mut df, mut total), mut scratch): (Counts, Vec<u32>), d| {
+                    for (f, terms) in d.terms.iter().enumerate() {
+                        total[f] += terms.len() as u64;
+                        scratch.clear();
+                        scratch.extend_from_slice(terms);
+                        scratch.sort_unstable();
+                        scratch.dedup();
+                        for &t in &scratch {
+                            df[f][t as usize] += 1;
+                        }
+                    }
+                    ((df, total), scratch)
+                },
+            )
+            .map(|(counts, _)| counts)
+            .reduce(zero, |(mut a, mut at), (b, bt)| {
+                for (fa, fb) in a.iter_mut().zip(b) {
+                    for (x, y) in fa.iter_mut().zip(fb) {
+                        *x += y;
+                    }
                 }
-            }
-        }
+                for (x, y) in at.iter_mut().zip(bt) {
+                    *x += y;
+                }
+                (a, at)
+            });
         Stats {
             docs: corpus.docs.len(),
             doc_freq,
