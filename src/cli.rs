@@ -70,7 +70,7 @@ pub enum Command {
         /// The later version
         new: PathBuf,
         #[arg(long, value_enum, default_value = "text")]
-        format: DiffFormat,
+        format: Format,
     },
     /// Print the amendments summary for managers
     #[command(
@@ -98,7 +98,7 @@ pub enum Command {
         #[arg(long, default_value_t = 10)]
         limit: usize,
         #[arg(long, value_enum, default_value = "text")]
-        format: DiffFormat,
+        format: Format,
     },
     /// Check the manual for problems without writing anything
     #[command(after_help = "Example:\n  procbook check --root ../manual")]
@@ -108,6 +108,12 @@ pub enum Command {
         /// Check `status: draft` chapters too
         #[arg(long)]
         drafts: bool,
+        /// `json` prints the problems as JSON, for other tools
+        #[arg(long, value_enum, default_value = "text")]
+        format: Format,
+        /// Warnings fail too: exit code 2 when there are warnings but no errors
+        #[arg(long)]
+        strict: bool,
     },
 }
 
@@ -121,8 +127,9 @@ pub enum HistoryCommand {
     },
 }
 
+/// Output for people (`text`) or for tools (`json`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum DiffFormat {
+pub enum Format {
     Text,
     Json,
 }

@@ -11,7 +11,7 @@ use anyhow::Context;
 use clap::Parser;
 
 use procbook::build::{BuildOptions, build, prepare, today};
-use procbook::cli::{AmendmentsFormat, Cli, Command, DiffFormat, HistoryCommand};
+use procbook::cli::{AmendmentsFormat, Cli, Command, Format, HistoryCommand};
 use procbook::config::Config;
 use procbook::diagnostic::{Diagnostic, Diagnostics};
 use procbook::history::release::plan;
@@ -106,25 +106,58 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             limit,
             format,
         } => search(root.root, &query, limit, format),
-        Command::Check { root, drafts } => {
-            let options = options(root.root, drafts)?;
-            match build(&options) {
-                Ok(site) => {
-                    report(&site.warnings);
-                    println!(
-                        "No errors in {} chapters ({} warnings).",
-                        site.manual.chapters.len(),
-                        site.warnings.warning_count()
-                    );
-                    Ok(ExitCode::SUCCESS)
-                }
-                Err(diagnostics) => {
-                    report(&diagnostics);
-                    Ok(ExitCode::from(1))
-                }
+        Command::Check {
+            root,
+            drafts,
+            format,
+            strict,
+        } => check(root.root, drafts, format, strict),
+    }
+}
+
+/// `procbook check`: 0 clean, 1 errors, 2 warnings under `--strict`.
+fn check(root: PathBuf, drafts: bool, format: Format, strict: bool) -> anyhow::Result<ExitCode> {
+    // Everything a build checks, templates included; the search index is not needed.
+    let options = BuildOptions {
+        search: false,
+        ..options(root, drafts)?
+    };
+    let (chapters, diagnostics) = match build(&options) {
+        Ok(site) => (Some(site.manual.chapters.len()), site.warnings),
+        Err(diagnostics) => (None, diagnostics),
+    };
+    let (errors, warnings) = (diagnostics.error_count(), diagnostics.warning_count());
+    match format {
+        Format::Json => {
+            #[derive(serde::Serialize)]
+            struct Report {
+                errors: usize,
+                warnings: usize,
+                chapters: Option<usize>,
+                diagnostics: Vec<Diagnostic>,
+            }
+            let report = Report {
+                errors,
+                warnings,
+                chapters,
+                diagnostics: diagnostics.sorted(),
+            };
+            println!("{}", serde_json::to_string_pretty(&report)?);
+        }
+        Format::Text => {
+            report(&diagnostics);
+            if let Some(n) = chapters {
+                println!("No errors in {n} chapters ({warnings} warnings).");
             }
         }
     }
+    Ok(if errors > 0 {
+        ExitCode::from(1)
+    } else if strict && warnings > 0 {
+        ExitCode::from(2)
+    } else {
+        ExitCode::SUCCESS
+    })
 }
 
 fn release(root: PathBuf, date: Option<String>, dry_run: bool) -> anyhow::Result<ExitCode> {
@@ -252,7 +285,7 @@ fn verify(root: PathBuf) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn diff(old: &Path, new: &Path, format: DiffFormat) -> anyhow::Result<ExitCode> {
+fn diff(old: &Path, new: &Path, format: Format) -> anyhow::Result<ExitCode> {
     let read = |path: &Path| {
         procbook::load::read_text(path, path).and_then(|text| Version::parse(path, &text))
     };
@@ -267,8 +300,8 @@ fn diff(old: &Path, new: &Path, format: DiffFormat) -> anyhow::Result<ExitCode> 
     };
     let result = procbook::history::diff::diff(&old_v, &new_v, &Thresholds::default());
     match format {
-        DiffFormat::Json => println!("{}", serde_json::to_string_pretty(&result)?),
-        DiffFormat::Text => {
+        Format::Json => println!("{}", serde_json::to_string_pretty(&result)?),
+        Format::Text => {
             println!("{}", result.summary);
             println!();
             println!(
@@ -354,12 +387,7 @@ fn amendments(
     Ok(ExitCode::SUCCESS)
 }
 
-fn search(
-    root: PathBuf,
-    query: &str,
-    limit: usize,
-    format: DiffFormat,
-) -> anyhow::Result<ExitCode> {
+fn search(root: PathBuf, query: &str, limit: usize, format: Format) -> anyhow::Result<ExitCode> {
     let options = options(root, false)?;
     let prepared = match valid_manual(
         &options,
@@ -374,8 +402,8 @@ fn search(
     let found = index.search(query, limit)?;
     let hits = procbook::search::index::hits(&prepared.manual, &docs.docs, &found, query);
     match format {
-        DiffFormat::Json => println!("{}", serde_json::to_string_pretty(&hits)?),
-        DiffFormat::Text => {
+        Format::Json => println!("{}", serde_json::to_string_pretty(&hits)?),
+        Format::Text => {
             if hits.is_empty() {
                 println!("No results for {query:?}. Try fewer or other words.");
             }

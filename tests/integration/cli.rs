@@ -74,3 +74,57 @@ fn a_bad_argument_exits_with_two() {
     let dir = tempfile::tempdir().unwrap();
     assert_eq!(procbook(&["build", "--frobnicate"], dir.path()).status, 2);
 }
+
+#[test]
+fn check_json_lists_every_problem_with_its_place_for_tools() {
+    let t = crate::harness::ManualTest::fixture("invalid/front-matter");
+    let run = t.run(&["check", "--format", "json"]);
+    assert_eq!(run.status, 1);
+    let report: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(report["errors"], 6);
+    assert_eq!(report["chapters"], serde_json::Value::Null);
+    let first = &report["diagnostics"][0];
+    assert_eq!(first["severity"], "error");
+    assert_eq!(first["path"], "content/01-part/01-unknown-key.md");
+    assert_eq!(
+        (first["line"].as_u64(), first["column"].as_u64()),
+        (Some(4), Some(1))
+    );
+    assert_eq!(first["message"], "unknown key `reviw_due`");
+    assert_eq!(
+        first["help"],
+        "did you mean `review_due`? Keys are case-sensitive"
+    );
+    assert_eq!(run.stderr, "", "JSON mode prints only the JSON");
+}
+
+#[test]
+fn check_strict_fails_on_warnings_with_exit_code_two() {
+    let t = crate::harness::ManualTest::fixture("minimal");
+    let path = "content/01-all-children/01-contacts-and-referrals.md";
+    let text = std::fs::read_to_string(t.root.join(path)).unwrap();
+    t.write(
+        path,
+        &text.replace("review_due: 2027-03", "review_due: 2025-03"),
+    );
+    assert_eq!(t.run(&["check"]).status, 0, "warnings alone pass");
+    let strict = t.run(&["check", "--strict"]);
+    assert_eq!(strict.status, 2, "{}", strict.stderr);
+    assert!(
+        strict
+            .stderr
+            .contains("warning: this chapter was due for review in March 2025")
+    );
+    let clean = crate::harness::ManualTest::fixture("minimal");
+    assert_eq!(clean.run(&["check", "--strict"]).status, 0);
+    let json: serde_json::Value =
+        serde_json::from_str(&clean.run(&["check", "--format", "json"]).stdout).unwrap();
+    assert_eq!(
+        (
+            json["errors"].as_u64(),
+            json["warnings"].as_u64(),
+            json["chapters"].as_u64()
+        ),
+        (Some(0), Some(0), Some(1))
+    );
+}
