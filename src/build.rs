@@ -139,10 +139,10 @@ fn load_history(
             }
         }
     }
-    let mut problems = Vec::new();
-    let (redlines, cache_update) = cache::redlines(root, &store, &mut problems);
-    diagnostics.extend(problems);
     let log = Log::new(&store);
+    let mut problems = Vec::new();
+    let (redlines, cache_update) = cache::redlines(root, &store, &log, &mut problems);
+    diagnostics.extend(problems);
     for chapter in &manual.chapters {
         if let (Some(written), Some(released)) =
             (chapter.updated, log.last_updated(chapter.id.as_str()))
@@ -159,7 +159,6 @@ fn load_history(
             );
         }
     }
-    drop(log);
     History {
         store,
         redlines,

@@ -249,9 +249,12 @@ fn release(root: PathBuf, date: Option<String>, dry_run: bool) -> anyhow::Result
     // The new versions' redlines go into the build's cache now, while they are at hand.
     if let Ok(store) = Store::load(&options.root) {
         let mut ignored = Vec::new();
-        if let (_, Some(bytes)) =
-            procbook::history::cache::redlines(&options.root, &store, &mut ignored)
-        {
+        if let (_, Some(bytes)) = procbook::history::cache::redlines(
+            &options.root,
+            &store,
+            &procbook::history::log::Log::new(&store),
+            &mut ignored,
+        ) {
             let _ = procbook::history::cache::save(&options.root, &bytes);
         }
     }

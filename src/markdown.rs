@@ -49,9 +49,6 @@ pub struct Rendered {
     /// Every anchor in the body (sections, deeper headings, `{#id}` attributes).
     pub anchors: HashSet<String>,
     pub anchor_links: Vec<AnchorLink>,
-    /// Indices of the chapters this one links to.
-    pub links_to: Vec<usize>,
-    pub word_count: usize,
     pub diagnostics: Vec<Diagnostic>,
     /// Plain text for search: the introduction, then each section's own text (so
     /// `texts.len() == sections.len() + 1`).
@@ -217,7 +214,6 @@ impl<'a> Renderer<'_, 'a> {
                 self.events.push(Event::Html("</div>".into()));
             }
             Event::Text(text) => {
-                self.out.word_count += text.split_whitespace().count();
                 self.text.push_str(&text);
                 if self.link_depth == 0 && self.code_depth == 0 {
                     self.mark_terms(text);
@@ -226,7 +222,6 @@ impl<'a> Renderer<'_, 'a> {
                 }
             }
             Event::Code(ref code) => {
-                self.out.word_count += code.split_whitespace().count();
                 self.text.push_str(code);
                 self.events.push(event);
             }
@@ -385,7 +380,6 @@ impl<'a> Renderer<'_, 'a> {
         } else {
             return static_path(dest);
         };
-        self.out.links_to.push(target);
         let to = &self.manual.chapters[target];
         if let Some(url) = &to.external_url {
             return Some(url.clone());

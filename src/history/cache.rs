@@ -46,9 +46,9 @@ pub fn path(root: &Path) -> PathBuf {
 pub fn redlines(
     root: &Path,
     store: &Store,
+    log: &Log,
     diagnostics: &mut Vec<Diagnostic>,
 ) -> (HashMap<String, Redline>, Option<Vec<u8>>) {
-    let log = Log::new(store);
     // (cache key, old version file, new version file)
     let mut pairs: Vec<(String, &str, &str)> = Vec::new();
     for id in log.by_chapter.keys() {
