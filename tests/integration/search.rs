@@ -155,3 +155,37 @@ fn the_index_is_rebuilt_when_a_chapter_changes() {
     );
     assert_eq!(ranked(&t, "zebrafinch "), ["staying-put"]);
 }
+
+#[test]
+fn build_no_search_leaves_the_index_out_but_keeps_the_search_page() {
+    let t = ManualTest::fixture("minimal");
+    let run = t.run(&["build", "--no-search"]);
+    assert_eq!(run.status, 0, "{}", run.stderr);
+    assert!(!t.exists("search/meta.json"));
+    assert!(
+        t.exists("search.html"),
+        "the page stays, and says search is unavailable when its index cannot load"
+    );
+    t.build();
+    assert!(t.exists("search/meta.json"));
+}
+
+#[test]
+fn search_refuses_a_manual_with_errors_and_says_why() {
+    let t = ManualTest::fixture("invalid/links");
+    let run = t.run(&["search", "anything"]);
+    assert_eq!(run.status, 1);
+    assert!(
+        run.stderr.contains(
+            "error: the link goes to the chapter `missing-chapter`, which does not exist"
+        ),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr
+            .ends_with("Search needs a manual without errors: fix the problems above.\n"),
+        "{}",
+        run.stderr
+    );
+}
