@@ -2,20 +2,12 @@
 //! sets the exit code (0 success, 1 problems in the content or files, 2 a mistake in the
 //! command line).
 
-use std::io::{IsTerminal, Write};
-use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use std::time::Instant;
 
-use anyhow::Context;
 use clap::Parser;
 
-use procbook::build::{BuildOptions, build, prepare, today};
-use procbook::cli::{AmendmentsFormat, Cli, Command, Format, HistoryCommand};
-use procbook::config::Config;
-use procbook::diagnostic::{Diagnostic, Diagnostics};
-use procbook::history::release::plan;
-use procbook::history::{Store, Thresholds, Version, report};
+use procbook::cli::{Cli, Command, HistoryCommand};
+use procbook::commands;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -33,477 +25,38 @@ fn main() -> ExitCode {
 
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
-        Command::Init { dir } => {
-            let files = procbook::init::init(&dir)?;
-            println!(
-                "Created a new manual in {} ({} files).",
-                dir.display(),
-                files.len()
-            );
-            println!("Build it with: procbook build --root {}", dir.display());
-            Ok(ExitCode::SUCCESS)
-        }
+        Command::Init { dir } => commands::init(dir),
         Command::Build {
             root,
             out,
             drafts,
             no_search,
-        } => {
-            let started = Instant::now();
-            let options = BuildOptions {
-                search: !no_search,
-                ..options(root.root, drafts)?
-            };
-            let site = match build(&options) {
-                Ok(site) => site,
-                Err(diagnostics) => {
-                    report(&diagnostics);
-                    eprintln!(
-                        "The site was not built, and the previous one (if any) was left as it was."
-                    );
-                    return Ok(ExitCode::from(1));
-                }
-            };
-            report(&site.warnings);
-            let out = out.unwrap_or_else(|| options.root.join("public"));
-            procbook::timing::phase("write", || {
-                procbook::write::write_site(&options.root, &out, &site.files)
-            })
-            .with_context(|| format!("the site could not be written to {}", out.display()))?;
-            if let Some(bytes) = &site.cache_update
-                && let Err(e) = procbook::history::cache::save(&options.root, bytes)
-            {
-                eprintln!(
-                    "note: the redline cache could not be saved ({e}); the next build will redo the redlines"
-                );
-            }
-            println!(
-                "Built {} chapters ({} files) in {:.2} s into {}",
-                site.manual.chapters.len(),
-                site.files.len(),
-                started.elapsed().as_secs_f64(),
-                out.display()
-            );
-            Ok(ExitCode::SUCCESS)
-        }
+        } => commands::build_site(root.root, out, drafts, no_search),
         Command::Release {
             root,
             date,
             dry_run,
-        } => release(root.root, date, dry_run),
+        } => commands::release(root.root, date, dry_run),
         Command::History {
             command: HistoryCommand::Verify { root },
-        } => verify(clean_root(root.root)),
-        Command::Diff { old, new, format } => diff(&old, &new, format),
+        } => commands::verify(commands::clean_root(root.root)),
+        Command::Diff { old, new, format } => commands::diff(&old, &new, format),
         Command::Amendments {
             root,
             month,
             format,
-        } => amendments(clean_root(root.root), month, format),
+        } => commands::amendments(commands::clean_root(root.root), month, format),
         Command::Search {
             query,
             root,
             limit,
             format,
-        } => search(root.root, &query, limit, format),
+        } => commands::search(root.root, &query, limit, format),
         Command::Check {
             root,
             drafts,
             format,
             strict,
-        } => check(root.root, drafts, format, strict),
+        } => commands::check(root.root, drafts, format, strict),
     }
-}
-
-/// `procbook check`: 0 clean, 1 errors, 2 warnings under `--strict`.
-fn check(root: PathBuf, drafts: bool, format: Format, strict: bool) -> anyhow::Result<ExitCode> {
-    // Everything a build checks, templates included; the search index is not needed.
-    let options = BuildOptions {
-        search: false,
-        ..options(root, drafts)?
-    };
-    let (chapters, diagnostics) = match build(&options) {
-        Ok(site) => (Some(site.manual.chapters.len()), site.warnings),
-        Err(diagnostics) => (None, diagnostics),
-    };
-    let (errors, warnings) = (diagnostics.error_count(), diagnostics.warning_count());
-    match format {
-        Format::Json => {
-            #[derive(serde::Serialize)]
-            struct Report {
-                errors: usize,
-                warnings: usize,
-                chapters: Option<usize>,
-                diagnostics: Vec<Diagnostic>,
-            }
-            let report = Report {
-                errors,
-                warnings,
-                chapters,
-                diagnostics: diagnostics.sorted(),
-            };
-            println!("{}", serde_json::to_string_pretty(&report)?);
-        }
-        Format::Text => {
-            report(&diagnostics);
-            if let Some(n) = chapters {
-                println!("No errors in {n} chapters ({warnings} warnings).");
-            }
-        }
-    }
-    Ok(if errors > 0 {
-        ExitCode::from(1)
-    } else if strict && warnings > 0 {
-        ExitCode::from(2)
-    } else {
-        ExitCode::SUCCESS
-    })
-}
-
-fn release(root: PathBuf, date: Option<String>, dry_run: bool) -> anyhow::Result<ExitCode> {
-    let options = options(root, false)?;
-    let prepared = match valid_manual(
-        &options,
-        "Nothing was recorded: fix the problems above, then release again.",
-    ) {
-        Ok(p) => p,
-        Err(code) => return Ok(code),
-    };
-    let date = match date {
-        None => options.today,
-        Some(text) => match chrono::NaiveDate::parse_from_str(&text, "%Y-%m-%d") {
-            Ok(d) => d,
-            Err(_) => {
-                return Ok(fail(
-                    &Diagnostic::error("--date", format!("`{text}` is not a date like 2024-07-15"))
-                        .into(),
-                ));
-            }
-        },
-    };
-    let store = &prepared.history.store;
-    // Never build a release on a damaged history.
-    let mut damage = Diagnostics::new();
-    damage.extend(store.verify().into_iter().filter(Diagnostic::is_error));
-    if damage.has_errors() {
-        report(&damage);
-        eprintln!(
-            "Nothing was recorded: the history must be repaired first (see `procbook history verify`)."
-        );
-        return Ok(ExitCode::from(1));
-    }
-    let plan = match plan(
-        &prepared.manual,
-        store,
-        date,
-        &prepared.manual.config.thresholds,
-    ) {
-        Ok(p) => p,
-        Err(problems) => return Ok(fail(&problems.into())),
-    };
-    if !plan.warnings.is_empty() {
-        let mut w = Diagnostics::new();
-        w.extend(plan.warnings.iter().cloned());
-        report(&w);
-    }
-    if plan.is_empty() {
-        let since = store
-            .latest_date()
-            .map(|d| format!(" since the release of {d}"))
-            .unwrap_or_default();
-        println!("No chapter has changed{since}, so nothing was recorded.");
-        return Ok(ExitCode::SUCCESS);
-    }
-    let mut counts = std::collections::BTreeMap::new();
-    for r in &plan.release.chapters {
-        *counts
-            .entry(format!("{:?}", r.change).to_lowercase())
-            .or_insert(0) += 1;
-    }
-    let what = if plan.release.baseline {
-        "baseline release"
-    } else {
-        "release"
-    };
-    let verb = if dry_run { "Would record" } else { "Recording" };
-    println!(
-        "{verb} the {what} of {date}: {}.",
-        counts
-            .iter()
-            .map(|(k, n)| format!("{n} {k}"))
-            .collect::<Vec<_>>()
-            .join(", ")
-    );
-    if !plan.release.baseline {
-        for r in &plan.release.chapters {
-            println!("  {} {}: {}", r.number, r.title, r.summary);
-        }
-    }
-    if dry_run {
-        println!("This was a dry run: nothing was recorded.");
-        return Ok(ExitCode::SUCCESS);
-    }
-    if let Err(d) = store.commit(&plan.release, &plan.versions) {
-        return Ok(fail(&d.into()));
-    }
-    // The new versions' redlines go into the build's cache now, while they are at hand.
-    if let Ok(store) = Store::load(&options.root) {
-        let mut ignored = Vec::new();
-        if let (_, Some(bytes)) = procbook::history::cache::redlines(
-            &options.root,
-            &store,
-            &procbook::history::log::Log::new(&store),
-            &mut ignored,
-        ) {
-            let _ = procbook::history::cache::save(&options.root, &bytes);
-        }
-    }
-    println!(
-        "Recorded in history/releases/{date}.yaml. Commit the history folder with the content."
-    );
-    Ok(ExitCode::SUCCESS)
-}
-
-fn verify(root: PathBuf) -> anyhow::Result<ExitCode> {
-    let store = match Store::load(&root) {
-        Ok(s) => s,
-        Err(problems) => return Ok(fail(&problems.into())),
-    };
-    let mut problems = Diagnostics::new();
-    problems.extend(store.verify());
-    report(&problems);
-    let versions: usize = store
-        .releases
-        .iter()
-        .map(|r| r.chapters.iter().filter(|c| c.version.is_some()).count())
-        .sum();
-    if problems.has_errors() {
-        eprintln!("The history is damaged: see above.");
-        return Ok(ExitCode::from(1));
-    }
-    println!(
-        "The history is intact: {} releases, {versions} versions checked.",
-        store.releases.len()
-    );
-    Ok(ExitCode::SUCCESS)
-}
-
-fn diff(old: &Path, new: &Path, format: Format) -> anyhow::Result<ExitCode> {
-    let read = |path: &Path| {
-        procbook::load::read_text(path, path).and_then(|text| Version::parse(path, &text))
-    };
-    let (old_v, new_v) = match (read(old), read(new)) {
-        (Ok(a), Ok(b)) => (a, b),
-        (a, b) => {
-            let mut d = Diagnostics::new();
-            d.extend(a.err());
-            d.extend(b.err());
-            return Ok(fail(&d));
-        }
-    };
-    let result = procbook::history::diff::diff(&old_v, &new_v, &Thresholds::default());
-    match format {
-        Format::Json => println!("{}", serde_json::to_string_pretty(&result)?),
-        Format::Text => {
-            println!("{}", result.summary);
-            println!();
-            println!(
-                "Kind: {:?} ({:.1}% of the words changed)",
-                result.kind,
-                result.changed_ratio * 100.0
-            );
-            for s in &result.sections {
-                let previous = s
-                    .previous_title
-                    .as_deref()
-                    .map(|p| format!(" (was {p})"))
-                    .unwrap_or_default();
-                println!(
-                    "  {:<9} {:<6} {}{previous}",
-                    format!("{:?}", s.change).to_lowercase(),
-                    s.number,
-                    s.title
-                );
-            }
-            for l in &result.links.added {
-                println!("  link added    {} <{}>", l.text, l.url);
-            }
-            for l in &result.links.removed {
-                println!("  link removed  {} <{}>", l.text, l.url);
-            }
-            for l in &result.links.changed {
-                println!("  link changed  {} <{}> -> <{}>", l.text, l.from, l.to);
-            }
-        }
-    }
-    Ok(ExitCode::SUCCESS)
-}
-
-fn amendments(
-    root: PathBuf,
-    month: Option<String>,
-    format: AmendmentsFormat,
-) -> anyhow::Result<ExitCode> {
-    let config = match Config::from_root(&root) {
-        Ok(c) => c,
-        Err(d) => return Ok(fail(&d.into())),
-    };
-    let store = match Store::load(&root) {
-        Ok(s) => s,
-        Err(problems) => return Ok(fail(&problems.into())),
-    };
-    if let Some(m) = &month
-        && (m.len() != 7
-            || chrono::NaiveDate::parse_from_str(&format!("{m}-01"), "%Y-%m-%d").is_err())
-    {
-        return Ok(fail(
-            &Diagnostic::error("--month", format!("`{m}` is not a month like 2024-07")).into(),
-        ));
-    }
-    let list = report::summaries(&store, month.as_deref());
-    if list.is_empty() && month.is_some() {
-        let known = report::known_months(&store);
-        let help = if known.is_empty() {
-            "no release has been recorded yet".to_owned()
-        } else {
-            format!("releases were made in: {}", known.join(", "))
-        };
-        return Ok(fail(
-            &Diagnostic::error(
-                "--month",
-                format!("there was no release in {}", month.unwrap_or_default()),
-            )
-            .with_help(help)
-            .into(),
-        ));
-    }
-    let next = config.next_update.map(|d| d.month_year());
-    let out = match format {
-        AmendmentsFormat::Json => serde_json::to_string_pretty(&list)? + "\n",
-        AmendmentsFormat::Text => report::text(&list, &config.title, next.as_deref()),
-        AmendmentsFormat::Md => report::markdown(&list, &config.title, next.as_deref()),
-        AmendmentsFormat::Html => {
-            report::html(&list, &config.title, &config.base_url, next.as_deref())
-        }
-    };
-    print!("{out}");
-    Ok(ExitCode::SUCCESS)
-}
-
-fn search(root: PathBuf, query: &str, limit: usize, format: Format) -> anyhow::Result<ExitCode> {
-    let options = options(root, false)?;
-    let prepared = match valid_manual(
-        &options,
-        "Search needs a manual without errors: fix the problems above.",
-    ) {
-        Ok(p) => p,
-        Err(code) => return Ok(code),
-    };
-    let docs = procbook::search::documents(&prepared.manual, &prepared.rendered);
-    let index = procbook::search::index::SearchIndex::open_or_build(&options.root, &docs)
-        .context("the search index could not be opened or built in .procbook/search")?;
-    let found = index.search(query, limit)?;
-    let hits = procbook::search::index::hits(&prepared.manual, &docs.docs, &found, query);
-    match format {
-        Format::Json => println!("{}", serde_json::to_string_pretty(&hits)?),
-        Format::Text => {
-            if hits.is_empty() {
-                println!("No results for {query:?}. Try fewer or other words.");
-            }
-            for h in &hits {
-                let section = if h.section_title.is_empty() {
-                    String::new()
-                } else {
-                    format!(" › {}", h.section_title)
-                };
-                println!(
-                    "{} {}{section}  ({:.2})\n    {}\n    {}\n",
-                    h.number,
-                    h.title,
-                    h.score,
-                    h.url,
-                    strip_marks(&h.snippet)
-                );
-            }
-        }
-    }
-    Ok(ExitCode::SUCCESS)
-}
-
-/// A snippet for the terminal: `<mark>` shown as «», entities decoded.
-fn strip_marks(html: &str) -> String {
-    html.replace("<mark>", "«")
-        .replace("</mark>", "»")
-        .replace("&amp;", "&")
-        .replace("&lt;", "<")
-        .replace("&gt;", ">")
-        .replace("&quot;", "\"")
-        .replace("&#39;", "'")
-}
-
-/// Reads and checks the manual for a command that needs it free of errors. On errors it
-/// reports them, then `then` (what the command did not do), and gives the exit code.
-fn valid_manual(options: &BuildOptions, then: &str) -> Result<procbook::build::Prepared, ExitCode> {
-    let prepared = prepare(options).map_err(|d| fail(&d))?;
-    if prepared.diagnostics.has_errors() {
-        report(&prepared.diagnostics);
-        eprintln!("{then}");
-        return Err(ExitCode::from(1));
-    }
-    Ok(prepared)
-}
-
-fn fail(diagnostics: &Diagnostics) -> ExitCode {
-    report(diagnostics);
-    ExitCode::from(1)
-}
-
-fn options(root: PathBuf, drafts: bool) -> anyhow::Result<BuildOptions> {
-    Ok(BuildOptions {
-        root: clean_root(root),
-        drafts,
-        today: today().map_err(anyhow::Error::msg)?,
-        search: true,
-    })
-}
-
-/// `--root .` is shown as the current folder, so paths in messages read `content/...`.
-fn clean_root(root: PathBuf) -> PathBuf {
-    if root == Path::new("") {
-        PathBuf::from(".")
-    } else {
-        root
-    }
-}
-
-/// Prints diagnostics to stderr, errors first, with a count at the end.
-fn report(diagnostics: &Diagnostics) {
-    if diagnostics.is_empty() {
-        return;
-    }
-    let errors = diagnostics.error_count();
-    let warnings = diagnostics.warning_count();
-    let mut stderr = std::io::stderr().lock();
-    let colour = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
-    for d in diagnostics.clone().sorted() {
-        let text = d.to_string();
-        if colour {
-            let (label, code) = if d.is_error() {
-                ("error", "1;31")
-            } else {
-                ("warning", "1;33")
-            };
-            let text = text.replacen(label, &format!("\x1b[{code}m{label}\x1b[0m"), 1);
-            let _ = writeln!(stderr, "{text}");
-        } else {
-            let _ = writeln!(stderr, "{text}");
-        }
-    }
-    let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
-    let _ = writeln!(
-        stderr,
-        "{}, {}.",
-        plural(errors, "error"),
-        plural(warnings, "warning")
-    );
 }
