@@ -3,7 +3,9 @@
 //! binary writes the result.
 
 use std::collections::HashMap;
+use std::hash::{DefaultHasher, Hash, Hasher};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use chrono::NaiveDate;
 use rayon::prelude::*;
@@ -49,9 +51,48 @@ pub struct Site {
 #[derive(Debug)]
 pub struct Prepared {
     pub manual: Manual,
-    pub rendered: Vec<Rendered>,
-    pub history: History,
+    pub rendered: Vec<Arc<Rendered>>,
+    pub history: Arc<History>,
+    /// The redline cache's new bytes, when it changed.
+    pub cache_update: Option<Vec<u8>>,
     pub diagnostics: Diagnostics,
+}
+
+/// What a build keeps for the next one. `serve` holds one, so that a rebuild after an edit
+/// redoes only what the edit touched: files whose size and time are unchanged are not read
+/// again, unchanged front matter is not parsed again, an unchanged chapter is not rendered
+/// again (while the chapters it could link to are the same), and a page whose view is
+/// unchanged is not rendered again. The result is the same as a build without one.
+#[derive(Debug, Default)]
+pub struct Memo {
+    pub(crate) files: crate::load::FileMemo,
+    pub(crate) front_matter: crate::model::ParseMemo,
+    markdown: HashMap<PathBuf, MarkdownEntry>,
+    history: Option<(Vec<crate::load::Stamp>, Arc<History>)>,
+    pub(crate) pages: crate::render::PageMemo,
+}
+
+impl Memo {
+    /// Forgets what is known of `path` (relative to the root, or absolute under it), so that
+    /// the next build reads it again whatever its size and time say.
+    pub fn invalidate(&mut self, path: &Path) {
+        self.files.invalidate(path);
+        if path
+            .components()
+            .any(|c| c.as_os_str() == crate::history::store::HISTORY_DIR)
+        {
+            self.history = None;
+        }
+    }
+}
+
+/// A chapter's rendered body, valid while its source, its place and the set of chapters it
+/// could link to (the `universe`) are unchanged.
+#[derive(Debug)]
+struct MarkdownEntry {
+    source: String,
+    key: u64,
+    rendered: Arc<Rendered>,
 }
 
 /// The release history as the build needs it: the store, and the redline between every two
@@ -62,66 +103,160 @@ pub struct History {
     pub store: Store,
     /// By `cache::key(old sha, new sha)`.
     pub redlines: HashMap<String, Redline>,
-    /// The redline cache's new bytes, when it changed.
-    pub cache_update: Option<Vec<u8>>,
+    /// Problems found in the store (missing versions, a damaged cache).
+    problems: Vec<Diagnostic>,
 }
 
 /// Reads and checks the manual. Fails early only when there is no manual to read.
 pub fn prepare(options: &BuildOptions) -> Result<Prepared, Diagnostics> {
+    prepare_with(options, None)
+}
+
+/// `prepare`, reusing and refreshing `memo` when given one.
+pub fn prepare_with(
+    options: &BuildOptions,
+    mut memo: Option<&mut Memo>,
+) -> Result<Prepared, Diagnostics> {
     let root = options.root.as_path();
     let mut diagnostics = Diagnostics::new();
     let config = Config::from_root(root).map_err(Diagnostics::from)?;
-    let glossary = Glossary::from_root(root).unwrap_or_else(|errors| {
-        diagnostics.extend(errors);
-        Glossary::default()
-    });
-    let (tree, load_diagnostics) =
-        phase("read content", || load_content(root)).map_err(Diagnostics::from)?;
+    let (glossary, glossary_text) = match Glossary::from_root(root) {
+        Ok(found) => found,
+        Err(errors) => {
+            diagnostics.extend(errors);
+            (Glossary::default(), String::new())
+        }
+    };
+    let (tree, load_diagnostics) = phase("read content", || {
+        load_content(root, memo.as_deref_mut().map(|m| &mut m.files))
+    })
+    .map_err(Diagnostics::from)?;
     diagnostics.extend(load_diagnostics);
     let model_options = ModelOptions {
         drafts: options.drafts,
         today: options.today,
     };
-    let (manual, model_diagnostics) =
-        phase("model", || assemble(config, glossary, &tree, model_options));
+    let (manual, model_diagnostics) = phase("model", || {
+        assemble(
+            config,
+            glossary,
+            &tree,
+            model_options,
+            memo.as_deref_mut().map(|m| &mut m.front_matter),
+        )
+    });
+    drop(tree);
     diagnostics.extend(model_diagnostics);
 
-    let rendered: Vec<Rendered> = phase("markdown", || {
-        (0..manual.chapters.len())
-            .into_par_iter()
-            .map(|i| render_chapter(&manual, i))
-            .collect()
+    let rendered = phase("markdown", || {
+        render_chapters(&manual, &glossary_text, memo.as_deref_mut())
     });
     for r in &rendered {
         diagnostics.extend(r.diagnostics.iter().cloned());
     }
     diagnostics.extend(check_anchor_links(&manual, &rendered));
 
-    let history = match phase("read history", || Store::load(root)) {
-        Ok(store) => phase("redlines", || {
-            load_history(root, store, &manual, &mut diagnostics)
-        }),
-        Err(problems) => {
-            diagnostics.extend(problems);
-            History::default()
-        }
-    };
+    let (history, cache_update) = phase("history", || {
+        history_with(root, memo.as_deref_mut(), &mut diagnostics)
+    });
+    diagnostics.extend(history.problems.iter().cloned());
+    check_updated(&manual, &history.store, &mut diagnostics);
     Ok(Prepared {
         manual,
         rendered,
         history,
+        cache_update,
         diagnostics,
     })
 }
 
-/// Reads the versions that redlines need, and warns where a chapter's `updated:` disagrees
-/// with the date its last release recorded.
-fn load_history(
-    root: &Path,
-    store: Store,
+/// Renders every chapter's body, reusing the memo's where nothing they depend on changed.
+fn render_chapters(
     manual: &Manual,
+    glossary_text: &str,
+    memo: Option<&mut Memo>,
+) -> Vec<Arc<Rendered>> {
+    let Some(memo) = memo else {
+        return (0..manual.chapters.len())
+            .into_par_iter()
+            .map(|i| Arc::new(render_chapter(manual, i)))
+            .collect();
+    };
+    // What a body's links and glossary marks can depend on, besides its own text.
+    let mut hasher = DefaultHasher::new();
+    glossary_text.hash(&mut hasher);
+    for c in &manual.chapters {
+        (c.id.as_str(), &c.path, &c.external_url).hash(&mut hasher);
+    }
+    let universe = hasher.finish();
+    let key = |i: usize| {
+        let mut h = DefaultHasher::new();
+        (universe, i).hash(&mut h);
+        h.finish()
+    };
+    let previous = &memo.markdown;
+    let rendered: Vec<(Arc<Rendered>, bool)> = (0..manual.chapters.len())
+        .into_par_iter()
+        .map(|i| {
+            let c = &manual.chapters[i];
+            match previous.get(&c.path) {
+                Some(e) if e.key == key(i) && e.source == c.source => (e.rendered.clone(), false),
+                _ => (Arc::new(render_chapter(manual, i)), true),
+            }
+        })
+        .collect();
+    let mut fresh = HashMap::with_capacity(rendered.len());
+    for (i, (r, new)) in rendered.iter().enumerate() {
+        let c = &manual.chapters[i];
+        let source = match memo.markdown.remove(&c.path) {
+            Some(e) if !new => e.source,
+            _ => c.source.clone(),
+        };
+        fresh.insert(
+            c.path.clone(),
+            MarkdownEntry {
+                source,
+                key: key(i),
+                rendered: r.clone(),
+            },
+        );
+    }
+    memo.markdown = fresh;
+    rendered.into_iter().map(|(r, _)| r).collect()
+}
+
+/// The release history, from the memo while `history/releases/` is unchanged.
+fn history_with(
+    root: &Path,
+    memo: Option<&mut Memo>,
     diagnostics: &mut Diagnostics,
-) -> History {
+) -> (Arc<History>, Option<Vec<u8>>) {
+    let stamps = memo
+        .as_ref()
+        .map(|_| crate::load::stamps(&root.join(crate::history::store::HISTORY_DIR)));
+    if let (Some(memo), Some(stamps)) = (memo.as_ref(), stamps.as_ref())
+        && let Some((old, history)) = &memo.history
+        && old == stamps
+    {
+        return (history.clone(), None);
+    }
+    let (history, cache_update) = match Store::load(root) {
+        Ok(store) => load_history(root, store),
+        Err(problems) => {
+            diagnostics.extend(problems);
+            (History::default(), None)
+        }
+    };
+    let history = Arc::new(history);
+    if let (Some(memo), Some(stamps)) = (memo, stamps) {
+        memo.history = Some((stamps, history.clone()));
+    }
+    (history, cache_update)
+}
+
+/// Reads the versions that redlines need.
+fn load_history(root: &Path, store: Store) -> (History, Option<Vec<u8>>) {
+    let mut diagnostics = Vec::new();
     // Every recorded version must be there (`history verify` also checks their contents).
     for release in &store.releases {
         for version in release.chapters.iter().filter_map(|r| r.version.as_deref()) {
@@ -140,9 +275,18 @@ fn load_history(
         }
     }
     let log = Log::new(&store);
-    let mut problems = Vec::new();
-    let (redlines, cache_update) = cache::redlines(root, &store, &log, &mut problems);
-    diagnostics.extend(problems);
+    let (redlines, cache_update) = cache::redlines(root, &store, &log, &mut diagnostics);
+    let history = History {
+        store,
+        redlines,
+        problems: diagnostics,
+    };
+    (history, cache_update)
+}
+
+/// Warns where a chapter's `updated:` disagrees with the date its last release recorded.
+fn check_updated(manual: &Manual, store: &Store, diagnostics: &mut Diagnostics) {
+    let log = Log::new(store);
     for chapter in &manual.chapters {
         if let (Some(written), Some(released)) =
             (chapter.updated, log.last_updated(chapter.id.as_str()))
@@ -159,23 +303,26 @@ fn load_history(
             );
         }
     }
-    History {
-        store,
-        redlines,
-        cache_update,
-    }
 }
 
 /// Builds the site in memory. Fails with every diagnostic found when any of them is an error.
 pub fn build(options: &BuildOptions) -> Result<Site, Diagnostics> {
+    build_with(options, None)
+}
+
+/// `build`, reusing and refreshing `memo` when given one.
+pub fn build_with(
+    options: &BuildOptions,
+    mut memo: Option<&mut Memo>,
+) -> Result<Site, Diagnostics> {
     let root = options.root.as_path();
     let Prepared {
         manual,
         rendered,
-        mut history,
+        history,
+        cache_update,
         mut diagnostics,
-    } = prepare(options)?;
-    let cache_update = history.cache_update.take();
+    } = prepare_with(options, memo.as_deref_mut())?;
     let theme = match Theme::load(root, &manual.config.theme) {
         Ok(theme) => Some(theme),
         Err(d) => {
@@ -198,7 +345,14 @@ pub fn build(options: &BuildOptions) -> Result<Site, Diagnostics> {
         today: options.today,
     };
     let mut files = phase("render pages", || {
-        render_site(&manual, &rendered, &history, &theme, info)
+        render_site(
+            &manual,
+            &rendered,
+            &history,
+            &theme,
+            info,
+            memo.map(|m| &mut m.pages),
+        )
     })
     .map_err(|d| {
         diagnostics.push(d);

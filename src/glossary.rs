@@ -58,17 +58,20 @@ pub struct TermMatch {
 
 impl Glossary {
     /// Reads `glossary.yaml` from a manual's root, if it has one.
-    pub fn from_root(root: &Path) -> Result<Glossary, Vec<Diagnostic>> {
+    /// Reads `glossary.yaml` (none is an empty glossary), returning its text too.
+    pub fn from_root(root: &Path) -> Result<(Glossary, String), Vec<Diagnostic>> {
         let path = root.join(FILE_NAME);
         match std::fs::read(&path) {
             Ok(bytes) => match String::from_utf8(bytes) {
-                Ok(text) => Glossary::parse(Path::new(FILE_NAME), &text),
+                Ok(text) => Glossary::parse(Path::new(FILE_NAME), &text).map(|g| (g, text)),
                 Err(_) => Err(vec![
                     Diagnostic::error(FILE_NAME, "glossary.yaml is not UTF-8 text")
                         .with_help("save the file as UTF-8 in your editor"),
                 ]),
             },
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Glossary::default()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                Ok((Glossary::default(), String::new()))
+            }
             Err(e) => Err(vec![Diagnostic::error(
                 FILE_NAME,
                 format!("cannot read glossary.yaml: {e}"),

@@ -1,5 +1,38 @@
 //! Escaping text for HTML written outside templates (where tera's autoescaping does it).
 
+use std::sync::Arc;
+
+/// HTML made once and shared by every page that shows it. Two values compare equal at once
+/// when they are the same allocation, which is what lets `serve` skip pages whose body was
+/// reused from the previous build.
+#[derive(Debug, Clone, Default)]
+pub struct SharedHtml(pub Arc<str>);
+
+impl PartialEq for SharedHtml {
+    fn eq(&self, other: &Self) -> bool {
+        Arc::ptr_eq(&self.0, &other.0) || self.0 == other.0
+    }
+}
+
+impl std::ops::Deref for SharedHtml {
+    type Target = str;
+    fn deref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl serde::Serialize for SharedHtml {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&self.0)
+    }
+}
+
+impl From<String> for SharedHtml {
+    fn from(s: String) -> Self {
+        SharedHtml(s.into())
+    }
+}
+
 /// Escapes `&`, `<`, `>`, `"` and `'`.
 pub fn escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());

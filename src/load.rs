@@ -3,6 +3,7 @@
 //! The result is a tree of folders and files with their text, in the order their names give;
 //! nothing is interpreted yet. Files that are not valid UTF-8 become diagnostics, not panics.
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use walkdir::WalkDir;
@@ -41,8 +42,55 @@ pub struct SourceTree {
     pub root: SourceFolder,
 }
 
+/// What is known of a file without reading it: its size and modification time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Stamp {
+    len: u64,
+    modified: Option<std::time::SystemTime>,
+}
+
+impl Stamp {
+    fn of(meta: &std::fs::Metadata) -> Stamp {
+        Stamp {
+            len: meta.len(),
+            modified: meta.modified().ok(),
+        }
+    }
+}
+
+/// The text of each file read by the previous build, with its stamp then: a file whose stamp
+/// is unchanged, and that nobody said had changed, is not read again.
+#[derive(Debug, Default)]
+pub struct FileMemo {
+    files: HashMap<PathBuf, (Stamp, String)>,
+}
+
+impl FileMemo {
+    /// Forgets `path` (a file or a folder), so that it is read again.
+    pub fn invalidate(&mut self, path: &Path) {
+        self.files
+            .retain(|known, _| !(known.starts_with(path) || path.ends_with(known)));
+    }
+}
+
+/// The stamps of every file under `dir`, in name order (empty when there is none): a cheap
+/// way to see whether anything in it changed.
+pub fn stamps(dir: &Path) -> Vec<Stamp> {
+    WalkDir::new(dir)
+        .sort_by_file_name()
+        .into_iter()
+        .filter_map(Result::ok)
+        .filter(|e| e.file_type().is_file())
+        .filter_map(|e| e.metadata().ok().map(|m| Stamp::of(&m)))
+        .collect()
+}
+
 /// Reads `root/content/` into a tree. Unreadable or non-UTF-8 files are reported and left out.
-pub fn load_content(root: &Path) -> Result<(SourceTree, Diagnostics), Diagnostic> {
+/// With a memo, files it knows with an unchanged stamp are taken from it, and it is refreshed.
+pub fn load_content(
+    root: &Path,
+    mut memo: Option<&mut FileMemo>,
+) -> Result<(SourceTree, Diagnostics), Diagnostic> {
     let content = root.join(CONTENT_DIR);
     if !content.is_dir() {
         return Err(
@@ -87,7 +135,26 @@ pub fn load_content(root: &Path) -> Result<(SourceTree, Diagnostics), Diagnostic
             );
             continue;
         }
-        match read_text(entry.path(), &rel) {
+        let stamp = memo
+            .as_ref()
+            .and_then(|_| entry.metadata().ok())
+            .map(|m| Stamp::of(&m));
+        let known = memo
+            .as_deref()
+            .and_then(|m| m.files.get(&rel))
+            .filter(|(old, _)| Some(*old) == stamp)
+            .map(|(_, text)| text.clone());
+        let text = match known {
+            Some(text) => Ok(text),
+            None => {
+                let text = read_text(entry.path(), &rel);
+                if let (Some(memo), Some(stamp), Ok(text)) = (memo.as_deref_mut(), stamp, &text) {
+                    memo.files.insert(rel.clone(), (stamp, text.clone()));
+                }
+                text
+            }
+        };
+        match text {
             Ok(text) => {
                 let file = SourceFile { path: rel, text };
                 if file_name(&file.path) == INDEX_FILE {
@@ -156,7 +223,7 @@ mod tests {
         std::fs::write(part.join(".01-a.md.swp"), "junk").unwrap();
         std::fs::write(part.join("notes.txt"), "x").unwrap();
 
-        let (tree, diags) = load_content(dir.path()).unwrap();
+        let (tree, diags) = load_content(dir.path(), None).unwrap();
         let p = &tree.root.folders[0];
         assert_eq!(p.name(), "01-part");
         assert!(p.index.is_some());

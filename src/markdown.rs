@@ -44,7 +44,7 @@ pub struct AnchorLink {
 /// A chapter body rendered.
 #[derive(Debug, Clone, Default)]
 pub struct Rendered {
-    pub html: String,
+    pub html: crate::html::SharedHtml,
     pub sections: Vec<Section>,
     /// Every anchor in the body (sections, deeper headings, `{#id}` attributes).
     pub anchors: HashSet<String>,
@@ -79,12 +79,15 @@ pub fn render_chapter(manual: &Manual, index: usize) -> Rendered {
     r.out.texts.push(last.trim().to_owned());
     let mut html = String::with_capacity(body.len() * 3 / 2);
     pulldown_cmark::html::push_html(&mut html, r.events.into_iter());
-    r.out.html = html;
+    r.out.html = html.into();
     r.out
 }
 
 /// Checks every `chapter:ID#anchor` link against the sections of the chapter it names.
-pub fn check_anchor_links(manual: &Manual, rendered: &[Rendered]) -> Vec<Diagnostic> {
+pub fn check_anchor_links(
+    manual: &Manual,
+    rendered: &[std::sync::Arc<Rendered>],
+) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     for (i, r) in rendered.iter().enumerate() {
         let from = &manual.chapters[i];

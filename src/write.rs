@@ -139,7 +139,7 @@ mod tests {
 
     fn files(text: &str) -> Vec<OutputFile> {
         vec![
-            OutputFile::new("index.html", text),
+            OutputFile::new("index.html", text.to_owned()),
             OutputFile::new("chapters/a.html", "a"),
         ]
     }

@@ -30,7 +30,15 @@ pub struct ModelOptions {
     pub today: NaiveDate,
 }
 
+/// Each chapter's front matter as the previous build read it, by path, with the text up to the
+/// body: a file that still starts with that text has the same front matter.
+#[derive(Debug, Default)]
+pub struct ParseMemo {
+    entries: HashMap<PathBuf, (String, Parsed)>,
+}
+
 /// A chapter file's front matter, read.
+#[derive(Debug, Clone)]
 struct Parsed {
     meta: ChapterMeta,
     yaml_line: usize,
@@ -43,13 +51,46 @@ pub fn assemble(
     glossary: Glossary,
     tree: &SourceTree,
     options: ModelOptions,
+    memo: Option<&mut ParseMemo>,
 ) -> (Manual, Diagnostics) {
     let mut diagnostics = Diagnostics::new();
     let files = chapter_files(&tree.root);
-    let parsed: HashMap<&Path, Result<Parsed, Diagnostic>> = files
+    let known = memo.as_deref();
+    let parsed: HashMap<&Path, (Result<Parsed, Diagnostic>, bool)> = files
         .par_iter()
-        .map(|f| (f.path.as_path(), parse_chapter(f)))
+        .map(|f| {
+            let hit = known
+                .and_then(|m| m.entries.get(&f.path))
+                .filter(|(head, p)| {
+                    p.body_offset == head.len() && f.text.starts_with(head.as_str())
+                })
+                .map(|(_, p)| p.clone());
+            let fresh = hit.is_none();
+            (
+                f.path.as_path(),
+                (hit.map_or_else(|| parse_chapter(f), Ok), fresh),
+            )
+        })
         .collect();
+    let parsed: HashMap<&Path, Result<Parsed, Diagnostic>> = match memo {
+        Some(memo) => {
+            memo.entries
+                .retain(|path, _| parsed.contains_key(path.as_path()));
+            let by_path: HashMap<&Path, &SourceFile> =
+                files.iter().map(|f| (f.path.as_path(), *f)).collect();
+            parsed
+                .into_iter()
+                .map(|(path, (result, fresh))| {
+                    if fresh && let Ok(p) = &result {
+                        let head = by_path[path].text[..p.body_offset].to_owned();
+                        memo.entries.insert(path.to_owned(), (head, p.clone()));
+                    }
+                    (path, result)
+                })
+                .collect()
+        }
+        None => parsed.into_iter().map(|(p, (r, _))| (p, r)).collect(),
+    };
 
     let mut builder = Builder {
         options,

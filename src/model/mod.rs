@@ -8,7 +8,7 @@ mod number;
 use std::collections::HashMap;
 use std::path::PathBuf;
 
-pub use assemble::{ModelOptions, assemble, normalise as normalise_path};
+pub use assemble::{ModelOptions, ParseMemo, assemble, normalise as normalise_path};
 pub use number::{ChapterId, Number, order_prefix, sort_key};
 
 use crate::config::Config;

@@ -55,7 +55,7 @@ pub struct MonthLink {
 }
 
 /// One entry of a chapter's "Amendments to this chapter" list and history page.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct VersionView {
     pub date: String,
     pub date_iso: String,

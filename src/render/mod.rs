@@ -6,6 +6,10 @@ mod amendments;
 mod theme;
 mod views;
 
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use bytes::Bytes;
 use rayon::prelude::*;
 use serde::Serialize;
 
@@ -31,11 +35,12 @@ use views::{
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OutputFile {
     pub path: String,
-    pub bytes: Vec<u8>,
+    /// Shared, so that a rebuild can reuse an unchanged page without copying it.
+    pub bytes: bytes::Bytes,
 }
 
 impl OutputFile {
-    pub fn new(path: impl Into<String>, bytes: impl Into<Vec<u8>>) -> Self {
+    pub fn new(path: impl Into<String>, bytes: impl Into<bytes::Bytes>) -> Self {
         OutputFile {
             path: path.into(),
             bytes: bytes.into(),
@@ -123,13 +128,24 @@ struct PlainPage<'a> {
     page_title: String,
 }
 
+/// What `render_site` keeps from one build for the next (`serve` passes one): each chapter
+/// page's view and bytes, reused while the templates and the site-wide view are unchanged,
+/// since a page is a function of its template and its view alone.
+#[derive(Debug, Default)]
+pub struct PageMemo {
+    theme: u64,
+    site: Option<SiteView>,
+    chapters: HashMap<String, (ChapterView, Bytes)>,
+}
+
 /// Renders every page of the site. `rendered[i]` is the body of `manual.chapters[i]`.
 pub fn render_site(
     manual: &Manual,
-    rendered: &[Rendered],
+    rendered: &[Arc<Rendered>],
     history: &History,
     theme: &Theme,
     info: RenderInfo,
+    memo: Option<&mut PageMemo>,
 ) -> Result<Vec<OutputFile>, Diagnostic> {
     let site = site_view(manual, info);
     let log = Log::new(&history.store);
@@ -155,18 +171,19 @@ pub fn render_site(
     };
     let render = |name: &str, path: String, view: &dyn erased::Ctx| pages.render(name, path, view);
 
-    let mut files: Vec<OutputFile> = crate::timing::phase("  chapter pages", || {
-        manual
-            .chapters
-            .par_iter()
-            .enumerate()
-            .filter(|(_, c)| c.external_url.is_none())
-            .map(|(i, chapter)| {
-                let page = ChapterPage {
-                    site: &site,
-                    root: "../",
-                    page_title: format!("{} {}", chapter.number, chapter.title),
-                    chapter: chapter_view(
+    let previous = memo
+        .as_deref()
+        .filter(|m| m.theme == theme.fingerprint && m.site.as_ref() == Some(&site));
+    let chapter_pages: Vec<(String, ChapterView, Bytes)> =
+        crate::timing::phase("  chapter pages", || {
+            manual
+                .chapters
+                .par_iter()
+                .enumerate()
+                .filter(|(_, c)| c.external_url.is_none())
+                .map(|(i, chapter)| {
+                    let path = chapter.page_path().unwrap_or_default();
+                    let view = chapter_view(
                         manual,
                         i,
                         chapter,
@@ -175,16 +192,40 @@ pub fn render_site(
                         &log,
                         history,
                         info,
-                    ),
-                };
-                render(
-                    "chapter.html",
-                    chapter.page_path().unwrap_or_default(),
-                    &page,
-                )
-            })
-            .collect::<Result<_, _>>()
-    })?;
+                    );
+                    if let Some((old, bytes)) = previous.and_then(|m| m.chapters.get(&path))
+                        && *old == view
+                    {
+                        return Ok((path, view, bytes.clone()));
+                    }
+                    let page = ChapterPage {
+                        site: &site,
+                        root: "../",
+                        page_title: format!("{} {}", chapter.number, chapter.title),
+                        chapter: view,
+                    };
+                    let file = render("chapter.html", path, &page)?;
+                    Ok((file.path, page.chapter, file.bytes))
+                })
+                .collect::<Result<_, Diagnostic>>()
+        })?;
+    let mut files: Vec<OutputFile> = Vec::with_capacity(chapter_pages.len() + 16);
+    match memo {
+        Some(memo) => {
+            memo.theme = theme.fingerprint;
+            memo.site = Some(site.clone());
+            memo.chapters.clear();
+            for (path, view, bytes) in chapter_pages {
+                files.push(OutputFile::new(path.clone(), bytes.clone()));
+                memo.chapters.insert(path, (view, bytes));
+            }
+        }
+        None => files.extend(
+            chapter_pages
+                .into_iter()
+                .map(|(path, _, bytes)| OutputFile::new(path, bytes)),
+        ),
+    }
 
     files.push(render(
         "index.html",

@@ -89,7 +89,10 @@ pub const THEMES_DIR: &str = "themes";
 /// Loaded templates and the assets to copy to the site's `assets/` folder.
 pub struct Theme {
     pub tera: Tera,
-    pub assets: Vec<(String, Vec<u8>)>,
+    pub assets: Vec<(String, bytes::Bytes)>,
+    /// A hash of the templates' text: pages rendered with equal fingerprints and equal views
+    /// are equal, which lets `serve` reuse them.
+    pub fingerprint: u64,
 }
 
 impl Theme {
@@ -148,9 +151,9 @@ impl Theme {
             return Err(template_error(&shown, &e));
         }
 
-        let mut assets: Vec<(String, Vec<u8>)> = ASSETS
+        let mut assets: Vec<(String, bytes::Bytes)> = ASSETS
             .iter()
-            .map(|(n, b)| ((*n).to_owned(), b.to_vec()))
+            .map(|(n, b)| ((*n).to_owned(), bytes::Bytes::from_static(b)))
             .collect();
         for (rel, full) in files_under(&dir.join("static")) {
             let bytes = std::fs::read(&full).map_err(|e| {
@@ -160,11 +163,19 @@ impl Theme {
                 )
             })?;
             match assets.iter_mut().find(|(n, _)| *n == rel) {
-                Some(slot) => slot.1 = bytes,
-                None => assets.push((rel, bytes)),
+                Some(slot) => slot.1 = bytes.into(),
+                None => assets.push((rel, bytes.into())),
             }
         }
-        Ok(Theme { tera, assets })
+        let mut hasher = std::hash::DefaultHasher::new();
+        for (n, t, _) in &templates {
+            std::hash::Hash::hash(&(n, t), &mut hasher);
+        }
+        Ok(Theme {
+            tera,
+            assets,
+            fingerprint: std::hash::Hasher::finish(&hasher),
+        })
     }
 }
 

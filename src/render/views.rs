@@ -9,7 +9,7 @@ use crate::markdown::Section;
 use crate::model::{Chapter, Manual, PartItem, SeeAlso};
 
 /// What every page knows about the site.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct SiteView {
     pub title: String,
     pub organisation: Option<String>,
@@ -20,7 +20,7 @@ pub struct SiteView {
 }
 
 /// A link shown on a page: to a chapter, or out to another site.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct LinkView {
     pub title: String,
     pub url: String,
@@ -84,7 +84,7 @@ pub struct PartView {
 }
 
 /// One entry of a chapter's own contents list, with its subsections.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct TocEntry {
     pub number: String,
     /// How the number is shown: "6." for a section, "6.2" for a subsection.
@@ -95,7 +95,7 @@ pub struct TocEntry {
 }
 
 /// A chapter page.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ChapterView {
     pub id: String,
     pub number: String,
@@ -118,7 +118,7 @@ pub struct ChapterView {
     pub url: String,
     pub breadcrumb: Vec<LinkView>,
     pub toc: Vec<TocEntry>,
-    pub body: String,
+    pub body: crate::html::SharedHtml,
     pub see_also: Vec<LinkView>,
     pub previous: Option<LinkView>,
     pub next: Option<LinkView>,

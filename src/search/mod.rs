@@ -185,7 +185,7 @@ impl Interner {
 }
 
 /// The documents of a manual: one per section, and one per chapter introduction.
-pub fn documents(manual: &Manual, rendered: &[Rendered]) -> Corpus {
+pub fn documents(manual: &Manual, rendered: &[std::sync::Arc<Rendered>]) -> Corpus {
     use rayon::prelude::*;
     let parts: Vec<(Interner, Vec<SearchDoc>)> = manual
         .chapters
