@@ -40,6 +40,9 @@ pub struct BuildOptions {
 #[derive(Debug)]
 pub struct Site {
     pub manual: Manual,
+    /// Chapter bodies, by index in `manual.chapters`.
+    pub rendered: Vec<Arc<Rendered>>,
+    pub history: Arc<History>,
     pub files: Vec<OutputFile>,
     pub warnings: Diagnostics,
     /// New contents for the redline cache (see `history::cache`), when it changed.
@@ -369,6 +372,8 @@ pub fn build_with(
     }
     Ok(Site {
         manual,
+        rendered,
+        history,
         files,
         warnings: diagnostics,
         cache_update,

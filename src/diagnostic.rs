@@ -188,6 +188,16 @@ impl Diagnostics {
     }
 }
 
+/// Every diagnostic, errors first then by file and line, one after another.
+impl fmt::Display for Diagnostics {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for d in self.clone().sorted() {
+            writeln!(f, "{d}")?;
+        }
+        Ok(())
+    }
+}
+
 impl IntoIterator for Diagnostics {
     type Item = Diagnostic;
     type IntoIter = std::vec::IntoIter<Diagnostic>;

@@ -23,6 +23,7 @@ pub mod model;
 pub mod outline;
 pub mod render;
 pub mod search;
+pub mod session;
 pub mod slug;
 pub mod timing;
 pub mod write;

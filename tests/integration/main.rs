@@ -9,4 +9,5 @@ mod errors;
 mod harness;
 mod history;
 mod search;
+mod serve;
 mod snapshots;
