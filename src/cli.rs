@@ -14,6 +14,12 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
+    /// Print only errors
+    #[arg(long, short, global = true, conflicts_with = "verbose")]
+    pub quiet: bool,
+    /// Print more: timings of each stage, and every page a rebuild changed
+    #[arg(long, short, global = true)]
+    pub verbose: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -40,6 +46,29 @@ pub enum Command {
         /// Leave out the search index (a quicker build for previews; the search page then says search is unavailable)
         #[arg(long)]
         no_search: bool,
+    },
+    /// Preview the manual in a browser, rebuilt and reloaded as you save
+    #[command(
+        after_help = "Examples:\n  procbook serve\n  procbook serve --root ../manual --port 8080 --open\n  procbook serve --poll        (for network drives and WSL)\n\nThe preview is served only to this computer unless --host says otherwise."
+    )]
+    Serve {
+        #[command(flatten)]
+        root: RootArg,
+        /// The port to serve on
+        #[arg(long, default_value_t = 3000)]
+        port: u16,
+        /// The address to serve on; 0.0.0.0 lets other computers see the preview
+        #[arg(long, default_value = "127.0.0.1")]
+        host: std::net::IpAddr,
+        /// Open the manual in the default browser
+        #[arg(long)]
+        open: bool,
+        /// Look for changes every half second instead of relying on file events (network drives, WSL)
+        #[arg(long)]
+        poll: bool,
+        /// Show chapters whose status is `draft` too
+        #[arg(long)]
+        drafts: bool,
     },
     /// Record a release: every chapter changed since the last one, with its amendment note
     #[command(

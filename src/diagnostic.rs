@@ -188,6 +188,29 @@ impl Diagnostics {
     }
 }
 
+impl Diagnostics {
+    /// Every diagnostic, errors first then by file and line, for a terminal: with `colour`,
+    /// "error" is shown in red and "warning" in yellow.
+    pub fn render(&self, colour: bool) -> String {
+        let mut out = String::new();
+        for d in self.clone().sorted() {
+            let text = d.to_string();
+            if colour {
+                let (label, code) = if d.is_error() {
+                    ("error", "1;31")
+                } else {
+                    ("warning", "1;33")
+                };
+                out.push_str(&text.replacen(label, &format!("\x1b[{code}m{label}\x1b[0m"), 1));
+            } else {
+                out.push_str(&text);
+            }
+            out.push('\n');
+        }
+        out
+    }
+}
+
 /// Every diagnostic, errors first then by file and line, one after another.
 impl fmt::Display for Diagnostics {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

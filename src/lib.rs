@@ -23,6 +23,8 @@ pub mod model;
 pub mod outline;
 pub mod render;
 pub mod search;
+#[cfg(feature = "serve")]
+pub mod serve;
 pub mod session;
 pub mod slug;
 pub mod timing;

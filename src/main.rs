@@ -24,7 +24,19 @@ fn main() -> ExitCode {
 }
 
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    if cli.verbose {
+        procbook::timing::enable();
+    }
+    let verbosity = commands::Verbosity::from_flags(cli.quiet, cli.verbose);
     match cli.command {
+        Command::Serve {
+            root,
+            port,
+            host,
+            open,
+            poll,
+            drafts,
+        } => commands::serve(root.root, port, host, open, poll, drafts, verbosity),
         Command::Init { dir } => commands::init(dir),
         Command::Build {
             root,

@@ -16,11 +16,14 @@ use bytes::Bytes;
 use crate::build::{BuildOptions, History, Memo, build_with};
 use crate::date::PartialDate;
 use crate::diagnostic::Diagnostics;
+use crate::history::diff::diff;
 use crate::history::store::sha256_hex;
+use crate::history::{Kind, Version};
 use crate::markdown::Rendered;
 use crate::model::Manual;
 use crate::render::OutputFile;
 use crate::search::Corpus;
+use crate::search::index::{Hit, SearchIndex, hits};
 
 /// The folder of the search export in the site.
 const SEARCH_DIR: &str = "search/";
@@ -30,8 +33,8 @@ pub struct Session {
     options: BuildOptions,
     memo: Memo,
     current: Option<Arc<Snapshot>>,
-    /// Each chapter's source and its SHA-256, by path, for the preview banner.
-    hashes: HashMap<PathBuf, (String, String)>,
+    /// Whether each chapter has changed since the last release, by path, for the banner.
+    hashes: HashMap<PathBuf, BannerMemo>,
 }
 
 /// One good build of the manual, with what the server needs to answer from it.
@@ -49,6 +52,8 @@ pub struct Snapshot {
 struct Search {
     corpus: Corpus,
     files: HashMap<String, Bytes>,
+    /// The tantivy index, made on the first query.
+    index: OnceLock<Result<SearchIndex, String>>,
 }
 
 /// What a rebuild did.
@@ -125,49 +130,33 @@ impl Session {
         }
     }
 
-    /// Says how far the manual has moved on from its last release.
+    /// Says how far the manual has moved on from its last release: the chapters a release
+    /// now would record (new, removed, renumbered, a new change note, or words changed).
     fn banner(&mut self, manual: &Manual, history: &History) -> String {
         let store = &history.store;
         let Some(last) = store.releases.last() else {
             return "Preview: this manual has not been released yet.".to_owned();
         };
-        let recorded: HashMap<&str, Option<&str>> = store
-            .releases
-            .iter()
-            .flat_map(|r| &r.chapters)
-            .map(|c| {
-                let sha = (c.change != crate::history::Change::Removed)
-                    .then_some(c.sha256.as_deref())
-                    .flatten();
-                (c.id.as_str(), sha)
-            })
-            .fold(HashMap::new(), |mut map, (id, sha)| {
-                // A record without a version (a move) keeps the previous text.
-                let entry = map.entry(id).or_insert(None);
-                if sha.is_some() || entry.is_none() {
-                    *entry = sha;
-                }
-                map
-            });
+        let known = store.chapters();
         let mut fresh = HashMap::with_capacity(manual.chapters.len());
         let mut changed = 0;
         for chapter in &manual.chapters {
-            let (source, sha) = match self.hashes.remove(&chapter.path) {
-                Some((source, sha)) if source == chapter.source => (source, sha),
-                _ => (
-                    chapter.source.clone(),
-                    sha256_hex(chapter.source.as_bytes()),
-                ),
+            let number = chapter.number.to_string();
+            let verdict = match self.hashes.remove(&chapter.path) {
+                Some(memo) if memo.source == chapter.source && memo.number == number => memo,
+                _ => BannerMemo {
+                    changed: changed_since(chapter, &number, store, &known, manual),
+                    source: chapter.source.clone(),
+                    number,
+                },
             };
-            if recorded.get(chapter.id.as_str()).copied().flatten() != Some(sha.as_str()) {
-                changed += 1;
-            }
-            fresh.insert(chapter.path.clone(), (source, sha));
+            changed += usize::from(verdict.changed);
+            fresh.insert(chapter.path.clone(), verdict);
         }
         self.hashes = fresh;
-        changed += recorded
+        changed += known
             .iter()
-            .filter(|(id, sha)| sha.is_some() && manual.chapter_by_str(id).is_none())
+            .filter(|(id, state)| !state.removed && manual.chapter_by_str(id).is_none())
             .count();
         let month = PartialDate::from_naive(last.day()).month_year();
         match changed {
@@ -176,6 +165,56 @@ impl Session {
             n => format!("Preview: {n} chapters changed since the {month} release."),
         }
     }
+}
+
+/// Whether a release now would record `chapter`.
+fn changed_since(
+    chapter: &crate::model::Chapter,
+    number: &str,
+    store: &crate::history::Store,
+    known: &HashMap<String, crate::history::store::ChapterState>,
+    manual: &Manual,
+) -> bool {
+    let Some(state) = known.get(chapter.id.as_str()).filter(|s| !s.removed) else {
+        return true;
+    };
+    let note = chapter
+        .change_note
+        .as_deref()
+        .map(str::trim)
+        .filter(|n| !n.is_empty());
+    if state.number != number || note.is_some() && note != state.change_note.as_deref() {
+        return true;
+    }
+    let Some(version) = state.version.as_deref() else {
+        return true;
+    };
+    let recorded = state
+        .records
+        .iter()
+        .rev()
+        .find_map(|&(r, c)| store.releases[r].chapters[c].sha256.as_deref());
+    if recorded == Some(sha256_hex(chapter.source.as_bytes()).as_str()) {
+        return false;
+    }
+    let Ok(old) = store
+        .read_version(version)
+        .and_then(|text| Version::parse(Path::new(version), &text))
+    else {
+        return true;
+    };
+    let new = Version {
+        title: chapter.title.clone(),
+        body: chapter.body().to_owned(),
+    };
+    diff(&old, &new, &manual.config.thresholds).kind != Kind::Unchanged
+}
+
+/// What the banner knew of a chapter at its last look.
+struct BannerMemo {
+    source: String,
+    number: String,
+    changed: bool,
 }
 
 impl Snapshot {
@@ -199,9 +238,16 @@ impl Snapshot {
         files
     }
 
-    /// The search documents, for answering queries from tantivy.
-    pub fn corpus(&self) -> &Corpus {
-        &self.search().corpus
+    /// Answers a query from tantivy, as `procbook search` does: best first.
+    pub fn search_hits(&self, query: &str, limit: usize) -> Result<Vec<Hit>, String> {
+        let search = self.search();
+        let index = search
+            .index
+            .get_or_init(|| SearchIndex::in_memory(&search.corpus).map_err(|e| e.to_string()))
+            .as_ref()
+            .map_err(Clone::clone)?;
+        let found = index.search(query, limit).map_err(|e| e.to_string())?;
+        Ok(hits(&self.manual, &search.corpus.docs, &found, query))
     }
 
     fn search(&self) -> &Search {
@@ -211,7 +257,11 @@ impl Snapshot {
                 .into_iter()
                 .map(|f| (f.path, f.bytes))
                 .collect();
-            Search { corpus, files }
+            Search {
+                corpus,
+                files,
+                index: OnceLock::new(),
+            }
         })
     }
 }

@@ -16,6 +16,69 @@ use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::history::release::plan;
 use crate::history::{Store, Thresholds, Version, report};
 
+/// How much a command prints: `--quiet` only errors, `--verbose` timings and details too.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Verbosity {
+    Quiet,
+    Normal,
+    Verbose,
+}
+
+impl Verbosity {
+    pub fn from_flags(quiet: bool, verbose: bool) -> Verbosity {
+        match (quiet, verbose) {
+            (true, _) => Verbosity::Quiet,
+            (_, true) => Verbosity::Verbose,
+            _ => Verbosity::Normal,
+        }
+    }
+}
+
+/// `procbook serve`: the live preview, until Ctrl+C.
+#[cfg(feature = "serve")]
+pub fn serve(
+    root: PathBuf,
+    port: u16,
+    host: std::net::IpAddr,
+    open: bool,
+    poll: bool,
+    drafts: bool,
+    verbosity: Verbosity,
+) -> anyhow::Result<ExitCode> {
+    let build = options(root, drafts)?;
+    if !build.root.join(crate::config::FILE_NAME).is_file() {
+        anyhow::bail!(
+            "{} has no manual.yaml, so it is not a manual's folder; give the manual's folder with --root, or make a new manual with `procbook init`",
+            build.root.display()
+        );
+    }
+    crate::serve::serve(crate::serve::ServeOptions {
+        build,
+        host,
+        port,
+        open,
+        poll,
+        verbosity,
+    })?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Without the `serve` feature there is no server.
+#[cfg(not(feature = "serve"))]
+pub fn serve(
+    _root: PathBuf,
+    _port: u16,
+    _host: std::net::IpAddr,
+    _open: bool,
+    _poll: bool,
+    _drafts: bool,
+    _verbosity: Verbosity,
+) -> anyhow::Result<ExitCode> {
+    anyhow::bail!(
+        "this procbook was built without the `serve` feature; build it with `cargo build --features serve`"
+    )
+}
+
 /// `procbook init`: a new manual with sample chapters.
 pub fn init(dir: PathBuf) -> anyhow::Result<ExitCode> {
     let files = crate::init::init(&dir)?;
@@ -451,20 +514,7 @@ pub fn report(diagnostics: &Diagnostics) {
     let warnings = diagnostics.warning_count();
     let mut stderr = std::io::stderr().lock();
     let colour = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
-    for d in diagnostics.clone().sorted() {
-        let text = d.to_string();
-        if colour {
-            let (label, code) = if d.is_error() {
-                ("error", "1;31")
-            } else {
-                ("warning", "1;33")
-            };
-            let text = text.replacen(label, &format!("\x1b[{code}m{label}\x1b[0m"), 1);
-            let _ = writeln!(stderr, "{text}");
-        } else {
-            let _ = writeln!(stderr, "{text}");
-        }
-    }
+    let _ = write!(stderr, "{}", diagnostics.render(colour));
     let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
     let _ = writeln!(
         stderr,
