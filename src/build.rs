@@ -159,9 +159,7 @@ pub fn prepare_with(
     }
     diagnostics.extend(check_anchor_links(&manual, &rendered));
 
-    let (history, cache_update) = phase("history", || {
-        history_with(root, memo, &mut diagnostics)
-    });
+    let (history, cache_update) = phase("history", || history_with(root, memo, &mut diagnostics));
     diagnostics.extend(history.problems.iter().cloned());
     check_updated(&manual, &history.store, &mut diagnostics);
     Ok(Prepared {

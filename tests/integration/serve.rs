@@ -192,3 +192,324 @@ fn the_preview_banner_counts_chapters_changed_since_the_last_release() {
     };
     assert_eq!(count(&after), count(&before) + 2, "{before} → {after}");
 }
+
+/// A running `procbook serve` on a free port, stopped when dropped.
+struct Server {
+    child: std::process::Child,
+    port: u16,
+    /// What it printed, read on a thread of its own.
+    output: std::sync::Arc<std::sync::Mutex<String>>,
+}
+
+impl Server {
+    fn start(root: &Path) -> Server {
+        use std::io::BufRead;
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_procbook"))
+            .args(["serve", "--port", "0"])
+            .current_dir(root)
+            .env("PROCBOOK_TODAY", TODAY)
+            .env("NO_COLOR", "1")
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("start procbook serve");
+        let output = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
+        let (port_tx, port_rx) = std::sync::mpsc::channel();
+        for (reader, is_stdout) in [
+            (
+                Box::new(child.stdout.take().unwrap()) as Box<dyn std::io::Read + Send>,
+                true,
+            ),
+            (Box::new(child.stderr.take().unwrap()), false),
+        ] {
+            let output = output.clone();
+            let port_tx = port_tx.clone();
+            std::thread::spawn(move || {
+                for line in std::io::BufReader::new(reader)
+                    .lines()
+                    .map_while(Result::ok)
+                {
+                    if is_stdout && let Some(rest) = line.split("http://127.0.0.1:").nth(1) {
+                        let port: u16 = rest.trim_end_matches('/').parse().unwrap();
+                        let _ = port_tx.send(port);
+                    }
+                    output.lock().unwrap().push_str(&format!("{line}\n"));
+                }
+            });
+        }
+        let port = port_rx
+            .recv_timeout(std::time::Duration::from_secs(60))
+            .unwrap_or_else(|_| panic!("serve did not start:\n{}", output.lock().unwrap()));
+        Server {
+            child,
+            port,
+            output,
+        }
+    }
+
+    /// Sends `GET path` exactly as written; returns the status and body.
+    fn get(&self, path: &str) -> (u16, String) {
+        use std::io::{Read, Write};
+        let mut stream = std::net::TcpStream::connect(("127.0.0.1", self.port)).unwrap();
+        stream
+            .set_read_timeout(Some(std::time::Duration::from_secs(30)))
+            .unwrap();
+        write!(
+            stream,
+            "GET {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"
+        )
+        .unwrap();
+        let mut response = Vec::new();
+        stream.read_to_end(&mut response).unwrap();
+        let text = String::from_utf8_lossy(&response).into_owned();
+        let status = text
+            .split_whitespace()
+            .nth(1)
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(0);
+        let body = text.split_once("\r\n\r\n").map(|(_, b)| b).unwrap_or("");
+        (status, body.to_owned())
+    }
+
+    /// Opens the live-reload event stream.
+    fn events(&self) -> Events {
+        use std::io::Write;
+        let mut stream = std::net::TcpStream::connect(("127.0.0.1", self.port)).unwrap();
+        stream
+            .set_read_timeout(Some(std::time::Duration::from_millis(100)))
+            .unwrap();
+        write!(
+            stream,
+            "GET /__procbook/events HTTP/1.1\r\nHost: localhost\r\nAccept: text/event-stream\r\n\r\n"
+        )
+        .unwrap();
+        let mut events = Events {
+            stream,
+            seen: String::new(),
+        };
+        assert!(
+            events.wait_for("event: hello", 1, std::time::Duration::from_secs(10)),
+            "no hello event"
+        );
+        events
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+struct Events {
+    stream: std::net::TcpStream,
+    seen: String,
+}
+
+impl Events {
+    /// Reads until `needle` has been seen `count` times in all, or `within` has passed.
+    fn wait_for(&mut self, needle: &str, count: usize, within: std::time::Duration) -> bool {
+        use std::io::Read;
+        let deadline = std::time::Instant::now() + within;
+        let mut buf = [0u8; 4096];
+        while self.seen.matches(needle).count() < count {
+            if std::time::Instant::now() > deadline {
+                return false;
+            }
+            match self.stream.read(&mut buf) {
+                Ok(0) => return false,
+                Ok(n) => self.seen.push_str(&String::from_utf8_lossy(&buf[..n])),
+                Err(_) => {} // timed out: look again
+            }
+        }
+        true
+    }
+
+    fn reloads(&self) -> usize {
+        self.seen.matches("event: reload").count()
+    }
+}
+
+/// Saves `text` to `rel` as many editors do: a temporary file renamed over the old one.
+fn save_atomically(root: &Path, rel: &str, text: &str) {
+    let path = root.join(rel);
+    let temp = path.with_extension("md.tmp~");
+    std::fs::write(&temp, text).unwrap();
+    std::fs::rename(&temp, &path).unwrap();
+}
+
+#[test]
+fn serve_reloads_once_per_save_shows_errors_and_refuses_traversal() {
+    let t = ManualTest::demo();
+    let server = Server::start(&t.root);
+
+    let (status, home) = server.get("/");
+    assert_eq!(status, 200);
+    assert!(home.contains("/__procbook/live.js"), "{home}");
+    assert!(home.contains("procbook-preview"), "the preview banner");
+
+    // One save, one reload, and the new text.
+    let mut events = server.events();
+    let good = std::fs::read_to_string(t.root.join(MOBILE)).unwrap();
+    save_atomically(
+        &t.root,
+        MOBILE,
+        &good.replace(
+            "Only council-issued, managed devices",
+            "Only managed devices",
+        ),
+    );
+    assert!(
+        events.wait_for("event: reload", 1, std::time::Duration::from_secs(20)),
+        "no reload after a save:\n{}",
+        server.output.lock().unwrap()
+    );
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    events.wait_for("never", 1, std::time::Duration::from_millis(200));
+    assert_eq!(events.reloads(), 1, "exactly one reload per save");
+    let (_, page) = server.get("/chapters/mobile-devices.html");
+    assert!(page.contains("Only managed devices"));
+
+    // Broken front matter: the last good page, with the error over it.
+    save_atomically(&t.root, MOBILE, "---\ntitle: [unclosed\n---\n\nText.\n");
+    assert!(events.wait_for("event: reload", 2, std::time::Duration::from_secs(20)));
+    let (status, page) = server.get("/chapters/mobile-devices.html");
+    assert_eq!(status, 200);
+    assert!(page.contains("procbook-errors"), "the error overlay");
+    assert!(
+        page.contains("content/02-case-management-and-recording/05-mobile-devices.md:2:"),
+        "path:line in the overlay"
+    );
+    assert!(page.contains("Only managed devices"), "the last good page");
+
+    // Fixed: the overlay goes.
+    save_atomically(&t.root, MOBILE, &good);
+    assert!(events.wait_for("event: reload", 3, std::time::Duration::from_secs(20)));
+    let (_, page) = server.get("/chapters/mobile-devices.html");
+    assert!(!page.contains("procbook-errors"));
+    assert!(page.contains("Only council-issued, managed devices"));
+
+    // Nothing outside the built site, however the path is written.
+    let manual_yaml = std::fs::read_to_string(t.root.join("manual.yaml")).unwrap();
+    let long = format!("/{}", "a/".repeat(6000));
+    for path in [
+        "/../manual.yaml",
+        "/%2e%2e/manual.yaml",
+        "/%2E%2E%2Fmanual.yaml",
+        "/chapters/..%2f..%2fmanual.yaml",
+        "/..%5cmanual.yaml",
+        "//etc/passwd",
+        "/manual.yaml",
+        "/content/",
+        "/.procbook/redlines.cache",
+        long.as_str(),
+    ] {
+        let (status, body) = server.get(path);
+        assert!(
+            status == 400 || status == 404 || status == 414 || status == 431,
+            "{path}: {status}"
+        );
+        assert!(
+            !body.contains(manual_yaml.trim()),
+            "{path} leaked manual.yaml"
+        );
+        assert!(!body.contains("root:x:0:0"), "{path} leaked /etc/passwd");
+    }
+
+    // Search answered by the server, as `procbook search --format json` does.
+    let (status, json) = server.get("/api/search?q=missing%20from%20care&limit=3");
+    assert_eq!(status, 200);
+    let hits: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(hits[0]["id"], "children-missing-from-care", "{json}");
+    let (status, json) = server.get("/api/search?q=%22unclosed");
+    assert_eq!(status, 200, "{json}");
+}
+
+#[test]
+fn serve_survives_half_written_files_deleted_parts_and_mass_changes() {
+    let t = ManualTest::demo();
+    let server = Server::start(&t.root);
+    let mut events = server.events();
+    let mut expected = 0;
+    let mut step = |what: &str, change: &dyn Fn()| {
+        change();
+        expected += 1;
+        assert!(
+            events.wait_for(
+                "event: reload",
+                expected,
+                std::time::Duration::from_secs(20)
+            ),
+            "no reload after {what}:\n{}",
+            server.output.lock().unwrap()
+        );
+        // Still serving.
+        assert_eq!(server.get("/").0, 200, "after {what}");
+    };
+    let good = std::fs::read_to_string(t.root.join(MOBILE)).unwrap();
+    step("an empty file", &|| save_atomically(&t.root, MOBILE, ""));
+    step("invalid UTF-8", &|| {
+        std::fs::write(t.root.join(MOBILE), b"---\ntitle: Bad \xff\n---\n").unwrap()
+    });
+    step("unterminated front matter", &|| {
+        std::fs::write(t.root.join(MOBILE), "---\ntitle: Half\nsummary: [").unwrap()
+    });
+    step("the fix", &|| save_atomically(&t.root, MOBILE, &good));
+    assert!(!server.get("/").1.contains("procbook-errors"));
+
+    // Deleting a whole part (chapters elsewhere link into it: errors), then restoring it.
+    let part = t.root.join("content/02-case-management-and-recording");
+    let aside = t.root.join("part-aside");
+    step("deleting a part", &|| {
+        std::fs::rename(&part, &aside).unwrap()
+    });
+    step("restoring it", &|| std::fs::rename(&aside, &part).unwrap());
+    assert!(!server.get("/").1.contains("procbook-errors"));
+
+    // 200 files changed at once, as a `git checkout` does.
+    let files: Vec<PathBuf> = walkdir::WalkDir::new(t.root.join("content"))
+        .into_iter()
+        .filter_map(Result::ok)
+        .filter(|e| e.path().extension().is_some_and(|x| x == "md"))
+        .map(|e| e.into_path())
+        .collect();
+    let mut touched = 0;
+    for round in 0.. {
+        for f in &files {
+            if touched == 200 {
+                break;
+            }
+            let text = std::fs::read_to_string(f).unwrap();
+            std::fs::write(f, format!("{text}\nChecked in round {round}.\n")).unwrap();
+            touched += 1;
+        }
+        if touched == 200 {
+            break;
+        }
+    }
+    assert!(
+        events.wait_for(
+            "event: reload",
+            expected + 1,
+            std::time::Duration::from_secs(30)
+        ),
+        "no reload after 200 changes"
+    );
+    // Every change arrives, however many rebuilds the burst took.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    loop {
+        let (status, page) = server.get("/chapters/mobile-devices.html");
+        assert_eq!(status, 200);
+        let (_, index) = server.get("/chapters/recording-policy.html");
+        if page.contains("Checked in round 0.") && index.contains("Checked in round 0.") {
+            assert!(!page.contains("procbook-errors"));
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the burst of changes never fully arrived"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    }
+}
