@@ -26,6 +26,7 @@ fn main() -> ExitCode {
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Init { dir } => commands::init(dir),
+        Command::New { command } => commands::new(command),
         Command::Build {
             root,
             out,
