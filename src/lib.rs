@@ -7,6 +7,7 @@
 //! into the output folder.
 
 pub mod build;
+pub mod check;
 pub mod cli;
 pub mod commands;
 pub mod config;
