@@ -435,6 +435,9 @@ fn file_name(path: &Path) -> &str {
         .unwrap_or_default()
 }
 
+/// Where the comments explaining the new front matter's keys start.
+const COMMENT_COLUMN: usize = 20;
+
 /// A new chapter: front matter to fill in, as a draft, and a line to replace.
 fn chapter_text(title: &str, id: &str, status: &str, today: NaiveDate) -> String {
     let example_due = format!("{}-{:02}", today.year() + 1, today.month());
@@ -466,7 +469,8 @@ fn chapter_text(title: &str, id: &str, status: &str, today: NaiveDate) -> String
         if comment.is_empty() {
             out.push_str(&line);
         } else {
-            out.push_str(&format!("{line:<20}# {comment}"));
+            let width = COMMENT_COLUMN.max(line.len() + 2);
+            out.push_str(&format!("{line:<width$}# {comment}"));
         }
         out.push('\n');
     }
@@ -477,7 +481,7 @@ fn chapter_text(title: &str, id: &str, status: &str, today: NaiveDate) -> String
 /// A new sub-section's `_index.md`.
 fn section_text(title: &str) -> String {
     format!(
-        "---\ntitle: {}\n{:<20}# optional: a \"Please note\" line under its title on the contents page\n---\n",
+        "---\ntitle: {}\n{:<COMMENT_COLUMN$}# optional: a \"Please note\" line under its title on the contents page\n---\n",
         yaml_text(title),
         "note:"
     )
@@ -788,12 +792,14 @@ mod tests {
             "- dash",
             "true",
         ] {
-            let text = chapter_text(title, "x", "draft", day());
+            // A long id leaves no room before the comments' column.
+            let id = "placements-of-children-under-13";
+            let text = chapter_text(title, id, "draft", day());
             let s = split(Path::new("x.md"), &text).unwrap();
             let meta: ChapterMeta =
                 parse_yaml(Path::new("x.md"), s.yaml.unwrap(), 2, &text).unwrap();
             assert_eq!(meta.title.as_deref(), Some(title));
-            assert_eq!(meta.id.unwrap().value, "x");
+            assert_eq!(meta.id.unwrap().value, id);
             assert_eq!(meta.status, Status::Draft);
             assert!(meta.summary.is_none() && meta.owner.is_none() && meta.review_due.is_none());
             let text = section_text(title);

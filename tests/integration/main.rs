@@ -4,9 +4,11 @@
 
 mod browser;
 mod build;
+mod check;
 mod cli;
 mod errors;
 mod harness;
 mod history;
+mod new;
 mod search;
 mod snapshots;
