@@ -110,15 +110,17 @@ pub enum Command {
         #[arg(long, value_enum, default_value = "text")]
         format: Format,
     },
-    /// Check the manual for problems without writing anything
-    #[command(after_help = "Example:\n  procbook check --root ../manual")]
+    /// Check the manual for problems, and list the chapters due for review and the changes since the last release; writes nothing
+    #[command(
+        after_help = "Examples:\n  procbook check --root ../manual\n  procbook check --strict --format json"
+    )]
     Check {
         #[command(flatten)]
         root: RootArg,
         /// Check `status: draft` chapters too
         #[arg(long)]
         drafts: bool,
-        /// `json` prints the problems as JSON, for other tools
+        /// `json` prints the problems and both lists as one JSON document, for other tools
         #[arg(long, value_enum, default_value = "text")]
         format: Format,
         /// Warnings fail too: exit code 2 when there are warnings but no errors
@@ -131,7 +133,7 @@ pub enum Command {
 pub enum NewCommand {
     /// A new chapter, as a draft, at the end of a part or sub-section or right after an item in it
     #[command(
-        after_help = "Examples:\n  procbook new chapter \"Kinship Care\" --in 3.4\n  procbook new chapter \"Private Fostering\" --in 3.4 --after 3.4.2\n\nThe chapter starts as a draft (`status: draft`), left out of the site until you change that to\n`current`, with its title, a new id, and a summary, owner and review date to fill in.\nNo other file is renamed or changed: to go between 02-x.md and 03-y.md it is named 02.5-....md."
+        after_help = "Examples:\n  procbook new chapter \"Kinship Care\" --in 3.4\n  procbook new chapter \"Private Fostering\" --in 3.4 --after 3.4.2\n\nThe chapter starts as a draft (`status: draft`), left out of the site until you change that to\n`current`, with its title, a new id, and a summary, owner and review date to fill in.\nNo other file is renamed or changed: between 02-a.md and 03-b.md it is named 02.5-its-title.md."
     )]
     Chapter(NewArgs),
     /// A new sub-section (a folder with its _index.md) at the end of a part or right after an item in it

@@ -34,7 +34,7 @@ pub enum Kind {
 }
 
 impl Kind {
-    fn noun(self) -> &'static str {
+    pub fn noun(self) -> &'static str {
         match self {
             Kind::Chapter => "chapter",
             Kind::Section => "sub-section",
@@ -324,7 +324,17 @@ pub fn plan(
 
     // The neighbours: the item to go after (or the last with a prefix), and the next one.
     let prev = match &place.after {
-        Some(name) => ordered.iter().position(|e| &e.name == name),
+        Some(name) => Some(
+            ordered
+                .iter()
+                .position(|e| &e.name == name)
+                .ok_or_else(|| {
+                    Diagnostic::error(
+                        place.folder.join(name),
+                        "this file is no longer there: was it moved or renamed just now?",
+                    )
+                })?,
+        ),
         None => ordered
             .iter()
             .rposition(|e| order_prefix(&e.name).0.is_some()),

@@ -74,7 +74,7 @@ fn create(kind: Kind, args: NewArgs) -> anyhow::Result<Result<(), ExitCode>> {
             report(&problems);
             eprintln!(
                 "The new {} would cause the problems above there: choose another place with --after.",
-                noun(kind)
+                kind.noun()
             );
             return Ok(Err(ExitCode::from(1)));
         }
@@ -90,13 +90,6 @@ fn create(kind: Kind, args: NewArgs) -> anyhow::Result<Result<(), ExitCode>> {
     }
     print!("{}", created(&item, &place.described, &preview));
     Ok(Ok(()))
-}
-
-fn noun(kind: Kind) -> &'static str {
-    match kind {
-        Kind::Chapter => "chapter",
-        Kind::Section => "sub-section",
-    }
 }
 
 /// The names in the target folder, files and folders alike.
