@@ -13,7 +13,7 @@ use crate::diagnostic::Diagnostic;
 use crate::front_matter::{Status, line_of_key, split};
 use crate::history::Change;
 use crate::history::release::Plan;
-use crate::load::{CONTENT_DIR, SourceFile, SourceFolder, SourceTree};
+use crate::load::{SourceFile, SourceFolder, SourceTree};
 use crate::model::{Manual, OrderPrefix, order_prefix, sort_key};
 
 /// Problems in how `content/` is laid out that a build passes over in silence: an
@@ -30,25 +30,33 @@ pub fn structure(tree: &SourceTree) -> Vec<Diagnostic> {
             .with_help("delete it, or move it into the part folder it was meant for"),
         );
     }
-    siblings(&tree.root, false, &mut out);
+    siblings(&tree.root, Level::Content, &mut out);
     for part in &tree.root.folders {
-        siblings(part, true, &mut out);
+        siblings(part, Level::Part, &mut out);
         for sub in &part.folders {
-            siblings(sub, false, &mut out);
+            siblings(sub, Level::SubSection, &mut out);
         }
     }
     out
 }
 
+/// Which folder of the structure: `content/` holds parts, a part holds sub-sections and
+/// chapters, a sub-section holds chapters.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Level {
+    Content,
+    Part,
+    SubSection,
+}
+
 /// Checks the names of a folder's items: its sub-folders (parts, or a part's sub-sections)
 /// and, inside parts and sub-sections, its chapter files.
-fn siblings(folder: &SourceFolder, is_part: bool, out: &mut Vec<Diagnostic>) {
-    let is_root = folder.path.as_os_str() == CONTENT_DIR;
+fn siblings(folder: &SourceFolder, level: Level, out: &mut Vec<Diagnostic>) {
     let mut names: Vec<(&str, std::path::PathBuf)> = Vec::new();
-    if is_root || is_part {
+    if level != Level::SubSection {
         names.extend(folder.folders.iter().map(|f| (f.name(), f.path.clone())));
     }
-    if !is_root {
+    if level != Level::Content {
         names.extend(
             folder
                 .files
