@@ -4,6 +4,8 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+use crate::model::Number;
+
 #[derive(Debug, Parser)]
 #[command(
     name = "procbook",
@@ -29,6 +31,14 @@ pub enum Command {
     Init {
         /// A new or empty folder
         dir: PathBuf,
+    },
+    /// Add a chapter or a sub-section: the file in the right folder, with its front matter to fill in
+    #[command(
+        after_help = "Examples:\n  procbook new chapter \"Kinship Care\" --in 3.4\n  procbook new chapter \"Private Fostering\" --in 3.4 --after 3.4.2\n  procbook new section \"Kinship Care\" --in 3"
+    )]
+    New {
+        #[command(subcommand)]
+        command: NewCommand,
     },
     /// Build the manual into a static website
     #[command(
@@ -129,21 +139,51 @@ pub enum Command {
         #[arg(long, value_enum, default_value = "text")]
         format: Format,
     },
-    /// Check the manual for problems without writing anything
-    #[command(after_help = "Example:\n  procbook check --root ../manual")]
+    /// Check the manual for problems, and list the chapters due for review and the changes since the last release; writes nothing
+    #[command(
+        after_help = "Examples:\n  procbook check --root ../manual\n  procbook check --strict --format json"
+    )]
     Check {
         #[command(flatten)]
         root: RootArg,
         /// Check `status: draft` chapters too
         #[arg(long)]
         drafts: bool,
-        /// `json` prints the problems as JSON, for other tools
+        /// `json` prints the problems and both lists as one JSON document, for other tools
         #[arg(long, value_enum, default_value = "text")]
         format: Format,
         /// Warnings fail too: exit code 2 when there are warnings but no errors
         #[arg(long)]
         strict: bool,
     },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum NewCommand {
+    /// A new chapter, as a draft, at the end of a part or sub-section or right after an item in it
+    #[command(
+        after_help = "Examples:\n  procbook new chapter \"Kinship Care\" --in 3.4\n  procbook new chapter \"Private Fostering\" --in 3.4 --after 3.4.2\n\nThe chapter starts as a draft (`status: draft`), left out of the site until you change that to\n`current`, with its title, a new id, and a summary, owner and review date to fill in.\nNo other file is renamed or changed: between 02-a.md and 03-b.md it is named 02.5-its-title.md."
+    )]
+    Chapter(NewArgs),
+    /// A new sub-section (a folder with its _index.md) at the end of a part or right after an item in it
+    #[command(
+        after_help = "Examples:\n  procbook new section \"Kinship Care\" --in 3\n  procbook new section \"Kinship Care\" --in 3 --after 3.2\n\nThen add chapters to it with: procbook new chapter \"Title\" --in 3.3"
+    )]
+    Section(NewArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct NewArgs {
+    /// The title, in quotes
+    pub title: String,
+    /// The number of the part or sub-section to put it in (a part, for a sub-section)
+    #[arg(long = "in", value_name = "NUMBER")]
+    pub within: Number,
+    /// The number of the item to put it right after (default: at the end)
+    #[arg(long, value_name = "NUMBER")]
+    pub after: Option<Number>,
+    #[command(flatten)]
+    pub root: RootArg,
 }
 
 #[derive(Debug, Subcommand)]

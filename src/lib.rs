@@ -7,6 +7,7 @@
 //! into the output folder.
 
 pub mod build;
+pub mod check;
 pub mod cli;
 pub mod commands;
 pub mod config;
@@ -22,6 +23,7 @@ pub mod markdown;
 pub mod model;
 pub mod outline;
 pub mod render;
+pub mod scaffold;
 pub mod search;
 #[cfg(feature = "serve")]
 pub mod serve;

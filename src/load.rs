@@ -185,7 +185,7 @@ pub fn read_text(path: &Path, shown_as: &Path) -> Result<String, Diagnostic> {
 }
 
 /// Editors' backup, swap and lock files, and hidden files, are never content.
-fn is_ignored(name: &str) -> bool {
+pub fn is_ignored(name: &str) -> bool {
     name.starts_with('.') || name.starts_with('~') || name.ends_with('~') || name.ends_with(".swp")
 }
 

@@ -38,6 +38,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             drafts,
         } => commands::serve(root.root, port, host, open, poll, drafts, verbosity),
         Command::Init { dir } => commands::init(dir),
+        Command::New { command } => commands::new(command),
         Command::Build {
             root,
             out,

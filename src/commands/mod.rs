@@ -16,6 +16,12 @@ use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::history::release::plan;
 use crate::history::{Store, Thresholds, Version, report};
 
+mod check;
+mod new;
+
+pub use check::check;
+pub use new::new;
+
 /// How much a command prints: `--quiet` only errors, `--verbose` timings and details too.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Verbosity {
@@ -132,56 +138,6 @@ pub fn build_site(
         out.display()
     );
     Ok(ExitCode::SUCCESS)
-}
-
-/// `procbook check`: 0 clean, 1 errors, 2 warnings under `--strict`.
-pub fn check(
-    root: PathBuf,
-    drafts: bool,
-    format: Format,
-    strict: bool,
-) -> anyhow::Result<ExitCode> {
-    // Everything a build checks, templates included; the search index is not needed.
-    let options = BuildOptions {
-        search: false,
-        ..options(root, drafts)?
-    };
-    let (chapters, diagnostics) = match build(&options) {
-        Ok(site) => (Some(site.manual.chapters.len()), site.warnings),
-        Err(diagnostics) => (None, diagnostics),
-    };
-    let (errors, warnings) = (diagnostics.error_count(), diagnostics.warning_count());
-    match format {
-        Format::Json => {
-            #[derive(serde::Serialize)]
-            struct Report {
-                errors: usize,
-                warnings: usize,
-                chapters: Option<usize>,
-                diagnostics: Vec<Diagnostic>,
-            }
-            let report = Report {
-                errors,
-                warnings,
-                chapters,
-                diagnostics: diagnostics.sorted(),
-            };
-            println!("{}", serde_json::to_string_pretty(&report)?);
-        }
-        Format::Text => {
-            report(&diagnostics);
-            if let Some(n) = chapters {
-                println!("No errors in {n} chapters ({warnings} warnings).");
-            }
-        }
-    }
-    Ok(if errors > 0 {
-        ExitCode::from(1)
-    } else if strict && warnings > 0 {
-        ExitCode::from(2)
-    } else {
-        ExitCode::SUCCESS
-    })
 }
 
 pub fn release(root: PathBuf, date: Option<String>, dry_run: bool) -> anyhow::Result<ExitCode> {

@@ -97,6 +97,14 @@ pub fn plan(
                     );
                     continue;
                 };
+                // The same file in the same place records nothing (unless its note is new),
+                // so there is nothing to compare: this keeps `check` and `release` quick.
+                if old_text.as_ref().is_ok_and(|t| *t == chapter.source)
+                    && state.place == record.place
+                    && (note.is_none() || note == state.change_note.as_deref())
+                {
+                    continue;
+                }
                 let old = match old_text.and_then(|t| {
                     Version::parse(
                         std::path::Path::new(state.version.as_deref().unwrap_or_default()),

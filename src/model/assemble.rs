@@ -11,7 +11,7 @@ use chrono::NaiveDate;
 use rayon::prelude::*;
 
 use super::{Chapter, ChapterId, Manual, Number, Part, PartItem, SeeAlso, SubSection};
-use super::{order_prefix, sort_key};
+use super::{SortKey, order_prefix, sort_key};
 use crate::config::Config;
 use crate::date::PartialDate;
 use crate::diagnostic::{Diagnostic, Diagnostics};
@@ -627,7 +627,7 @@ fn chapter_files(root: &SourceFolder) -> Vec<&SourceFile> {
 }
 
 fn entries(folder: &SourceFolder) -> Vec<Entry<'_>> {
-    let mut all: Vec<((u64, String), Entry<'_>)> = folder
+    let mut all: Vec<(SortKey, Entry<'_>)> = folder
         .folders
         .iter()
         .map(|f| (sort_key(f.name()), Entry::Folder(f)))

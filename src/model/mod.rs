@@ -9,7 +9,7 @@ use std::collections::HashMap;
 use std::path::PathBuf;
 
 pub use assemble::{ModelOptions, ParseMemo, assemble, normalise as normalise_path};
-pub use number::{ChapterId, Number, order_prefix, sort_key};
+pub use number::{ChapterId, Number, OrderPrefix, SortKey, order_prefix, sort_key};
 
 use crate::config::Config;
 use crate::date::PartialDate;

@@ -4,10 +4,12 @@
 
 mod browser;
 mod build;
+mod check;
 mod cli;
 mod errors;
 mod harness;
 mod history;
+mod new;
 mod search;
 mod serve;
 mod snapshots;
