@@ -72,6 +72,8 @@ pub struct Memo {
     pub(crate) front_matter: crate::model::ParseMemo,
     markdown: HashMap<PathBuf, MarkdownEntry>,
     history: Option<(Vec<crate::load::Stamp>, Arc<History>)>,
+    /// The theme, by name, with the stamps of its folder's files then.
+    theme: Option<(String, Vec<crate::load::Stamp>, Arc<Theme>)>,
     pub(crate) pages: crate::render::PageMemo,
 }
 
@@ -86,14 +88,37 @@ impl Memo {
         {
             self.history = None;
         }
+        if path
+            .components()
+            .any(|c| c.as_os_str() == crate::render::THEMES_DIR)
+        {
+            self.theme = None;
+        }
     }
+}
+
+/// The manual's theme, from the memo while its folder is unchanged.
+fn load_theme(root: &Path, name: &str, memo: Option<&mut Memo>) -> Result<Arc<Theme>, Diagnostic> {
+    let Some(memo) = memo else {
+        return Theme::load(root, name).map(Arc::new);
+    };
+    let stamps = crate::load::stamps(&root.join(crate::render::THEMES_DIR).join(name));
+    if let Some((known, old, theme)) = &memo.theme
+        && known == name
+        && *old == stamps
+    {
+        return Ok(theme.clone());
+    }
+    let theme = Arc::new(Theme::load(root, name)?);
+    memo.theme = Some((name.to_owned(), stamps, theme.clone()));
+    Ok(theme)
 }
 
 /// A chapter's rendered body, valid while its source, its place and the set of chapters it
 /// could link to (the `universe`) are unchanged.
 #[derive(Debug)]
 struct MarkdownEntry {
-    source: String,
+    source: Arc<str>,
     key: u64,
     rendered: Arc<Rendered>,
 }
@@ -122,8 +147,8 @@ pub fn prepare_with(
 ) -> Result<Prepared, Diagnostics> {
     let root = options.root.as_path();
     let mut diagnostics = Diagnostics::new();
-    let config = Config::from_root(root).map_err(Diagnostics::from)?;
-    let (glossary, glossary_text) = match Glossary::from_root(root) {
+    let config = phase("settings", || Config::from_root(root)).map_err(Diagnostics::from)?;
+    let (glossary, glossary_text) = match phase("glossary", || Glossary::from_root(root)) {
         Ok(found) => found,
         Err(errors) => {
             diagnostics.extend(errors);
@@ -157,7 +182,9 @@ pub fn prepare_with(
     for r in &rendered {
         diagnostics.extend(r.diagnostics.iter().cloned());
     }
-    diagnostics.extend(check_anchor_links(&manual, &rendered));
+    phase("anchor links", || {
+        diagnostics.extend(check_anchor_links(&manual, &rendered))
+    });
 
     let (history, cache_update) = phase("history", || history_with(root, memo, &mut diagnostics));
     diagnostics.extend(history.problems.iter().cloned());
@@ -201,7 +228,9 @@ fn render_chapters(
         .map(|i| {
             let c = &manual.chapters[i];
             match previous.get(&c.path) {
-                Some(e) if e.key == key(i) && e.source == c.source => (e.rendered.clone(), false),
+                Some(e) if e.key == key(i) && same_text(&e.source, &c.source) => {
+                    (e.rendered.clone(), false)
+                }
                 _ => (Arc::new(render_chapter(manual, i)), true),
             }
         })
@@ -224,6 +253,11 @@ fn render_chapters(
     }
     memo.markdown = fresh;
     rendered.into_iter().map(|(r, _)| r).collect()
+}
+
+/// Equal texts; at once when they are the same allocation, as unchanged files' texts are.
+pub(crate) fn same_text(a: &Arc<str>, b: &Arc<str>) -> bool {
+    Arc::ptr_eq(a, b) || a == b
 }
 
 /// The release history, from the memo while `history/releases/` is unchanged.
@@ -324,7 +358,9 @@ pub fn build_with(
         cache_update,
         mut diagnostics,
     } = prepare_with(options, memo.as_deref_mut())?;
-    let theme = match Theme::load(root, &manual.config.theme) {
+    let theme = match phase("theme", || {
+        load_theme(root, &manual.config.theme, memo.as_deref_mut())
+    }) {
         Ok(theme) => Some(theme),
         Err(d) => {
             diagnostics.push(d);

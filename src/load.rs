@@ -5,6 +5,7 @@
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use walkdir::WalkDir;
 
@@ -17,7 +18,8 @@ pub const INDEX_FILE: &str = "_index.md";
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SourceFile {
     pub path: PathBuf,
-    pub text: String,
+    /// Shared with the chapter made from it and with `serve`'s memo, so never copied.
+    pub text: Arc<str>,
 }
 
 /// A folder of `content/`: a part (depth 1), a sub-section (depth 2), or deeper (an error later).
@@ -62,7 +64,7 @@ impl Stamp {
 /// is unchanged, and that nobody said had changed, is not read again.
 #[derive(Debug, Default)]
 pub struct FileMemo {
-    files: HashMap<PathBuf, (Stamp, String)>,
+    files: HashMap<PathBuf, (Stamp, Arc<str>)>,
 }
 
 impl FileMemo {
@@ -147,7 +149,7 @@ pub fn load_content(
         let text = match known {
             Some(text) => Ok(text),
             None => {
-                let text = read_text(entry.path(), &rel);
+                let text = read_text(entry.path(), &rel).map(Arc::<str>::from);
                 if let (Some(memo), Some(stamp), Ok(text)) = (memo.as_deref_mut(), stamp, &text) {
                     memo.files.insert(rel.clone(), (stamp, text.clone()));
                 }
@@ -227,7 +229,7 @@ mod tests {
         let p = &tree.root.folders[0];
         assert_eq!(p.name(), "01-part");
         assert!(p.index.is_some());
-        let names: Vec<_> = p.files.iter().map(|f| f.text.as_str()).collect();
+        let names: Vec<_> = p.files.iter().map(|f| &*f.text).collect();
         assert_eq!(names, ["a", "b"]);
         assert_eq!(
             p.folders[0].files[0].path,

@@ -540,13 +540,14 @@ pub fn preview(
                 item.id.as_ref().map_or("", |i| i.as_str()),
                 "current",
                 today,
-            ),
+            )
+            .into(),
         }),
         Kind::Section => target.folders.push(SourceFolder {
             path: item.path.clone(),
             index: Some(SourceFile {
                 path: item.file.clone(),
-                text: item.text.clone(),
+                text: item.text.clone().into(),
             }),
             ..SourceFolder::default()
         }),

@@ -24,6 +24,7 @@ use crate::model::Manual;
 use crate::render::OutputFile;
 use crate::search::Corpus;
 use crate::search::index::{Hit, SearchIndex, hits};
+use crate::timing::phase;
 
 /// The folder of the search export in the site.
 const SEARCH_DIR: &str = "search/";
@@ -107,13 +108,13 @@ impl Session {
             // Best effort: the cache only saves time.
             let _ = crate::history::cache::save(&self.options.root, bytes);
         }
-        let banner = self.banner(&site.manual, &site.history);
+        let banner = phase("banner", || self.banner(&site.manual, &site.history));
         let files: HashMap<String, Bytes> =
             site.files.into_iter().map(|f| (f.path, f.bytes)).collect();
-        let changed = match &self.current {
+        let changed = phase("changed files", || match &self.current {
             Some(old) => changed_files(&old.files, &files),
             None => files.keys().cloned().collect(),
-        };
+        });
         let snapshot = Arc::new(Snapshot {
             files,
             manual: site.manual,
@@ -143,7 +144,12 @@ impl Session {
         for chapter in &manual.chapters {
             let number = chapter.number.to_string();
             let verdict = match self.hashes.remove(&chapter.path) {
-                Some(memo) if memo.source == chapter.source && memo.number == number => memo,
+                Some(memo)
+                    if crate::build::same_text(&memo.source, &chapter.source)
+                        && memo.number == number =>
+                {
+                    memo
+                }
                 _ => BannerMemo {
                     changed: changed_since(chapter, &number, store, &known, manual),
                     source: chapter.source.clone(),
@@ -212,7 +218,7 @@ fn changed_since(
 
 /// What the banner knew of a chapter at its last look.
 struct BannerMemo {
-    source: String,
+    source: Arc<str>,
     number: String,
     changed: bool,
 }

@@ -115,7 +115,7 @@ fn structure(root: &Path) -> Vec<Diagnostic> {
             let text = read_text(&e.path(), Path::new(&name)).ok()?;
             Some(SourceFile {
                 path: PathBuf::from(name),
-                text,
+                text: text.into(),
             })
         })
         .collect();

@@ -99,7 +99,7 @@ pub fn plan(
                 };
                 // The same file in the same place records nothing (unless its note is new),
                 // so there is nothing to compare: this keeps `check` and `release` quick.
-                if old_text.as_ref().is_ok_and(|t| *t == chapter.source)
+                if old_text.as_ref().is_ok_and(|t| **t == *chapter.source)
                     && state.place == record.place
                     && (note.is_none() || note == state.change_note.as_deref())
                 {
@@ -162,7 +162,7 @@ pub fn plan(
             }
         }
         if record.version.is_some() {
-            versions.push((version_path, chapter.source.clone()));
+            versions.push((version_path, chapter.source.to_string()));
         }
         records.push(record);
     }

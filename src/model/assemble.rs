@@ -264,7 +264,7 @@ impl<'a> Builder<'a> {
         if meta.status == Status::Draft && !self.options.drafts {
             return None;
         }
-        let src = file.text.as_str();
+        let src: &str = &file.text;
         let err = |msg: String, line: usize, col: usize| {
             Diagnostic::error(&file.path, msg)
                 .at(line, col)
@@ -464,7 +464,7 @@ impl<'a> Builder<'a> {
             );
             return None;
         };
-        let src = index.text.as_str();
+        let src: &str = &index.text;
         let split = match front_matter::split(&index.path, src) {
             Ok(s) => s,
             Err(d) => {

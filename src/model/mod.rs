@@ -99,7 +99,7 @@ pub struct Chapter {
     /// The source file, relative to the manual's root.
     pub path: PathBuf,
     /// The whole source file, kept so that diagnostics can show lines of it.
-    pub source: String,
+    pub source: std::sync::Arc<str>,
     /// Byte offset of the Markdown body in `source`.
     pub body_offset: usize,
     pub summary: Option<String>,

@@ -6,6 +6,7 @@ mod amendments;
 mod theme;
 mod views;
 
+use std::any::Any;
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -59,7 +60,7 @@ struct IndexPage<'a> {
     site: &'a SiteView,
     root: &'static str,
     page_title: String,
-    parts: Vec<PartView>,
+    parts: &'a [PartView],
 }
 
 #[derive(Serialize)]
@@ -90,7 +91,7 @@ struct LocalPage<'a> {
     site: &'a SiteView,
     root: &'static str,
     page_title: String,
-    chapters: Vec<ChapterEntry>,
+    chapters: &'a [ChapterEntry],
 }
 
 #[derive(Serialize)]
@@ -131,11 +132,43 @@ struct PlainPage<'a> {
 /// What `render_site` keeps from one build for the next (`serve` passes one): each chapter
 /// page's view and bytes, reused while the templates and the site-wide view are unchanged,
 /// since a page is a function of its template and its view alone.
-#[derive(Debug, Default)]
+#[derive(Default)]
 pub struct PageMemo {
     theme: u64,
     site: Option<SiteView>,
     chapters: HashMap<String, (ChapterView, Bytes)>,
+    /// The other pages that are costly to render, by path: what they show, and their bytes.
+    others: HashMap<String, (Box<dyn Any + Send + Sync>, Bytes)>,
+}
+
+impl std::fmt::Debug for PageMemo {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PageMemo")
+            .field("chapters", &self.chapters.len())
+            .field("others", &self.others.len())
+            .finish()
+    }
+}
+
+/// A page's bytes from the memo when what it shows (`key`) is unchanged, else rendered.
+/// Records the key and bytes in `fresh` for the next build.
+fn reuse_or_render<K: PartialEq + Send + Sync + 'static>(
+    previous: Option<&PageMemo>,
+    fresh: &mut Vec<(String, Box<dyn Any + Send + Sync>, Bytes)>,
+    path: &str,
+    key: K,
+    render: impl FnOnce(&K) -> Result<OutputFile, Diagnostic>,
+) -> Result<OutputFile, Diagnostic> {
+    if let Some((old, bytes)) = previous.and_then(|m| m.others.get(path))
+        && old.downcast_ref::<K>() == Some(&key)
+    {
+        let file = OutputFile::new(path, bytes.clone());
+        fresh.push((path.to_owned(), Box::new(key), bytes.clone()));
+        return Ok(file);
+    }
+    let file = render(&key)?;
+    fresh.push((path.to_owned(), Box::new(key), file.bytes.clone()));
+    Ok(file)
 }
 
 /// Renders every page of the site. `rendered[i]` is the body of `manual.chapters[i]`.
@@ -210,6 +243,68 @@ pub fn render_site(
                 .collect::<Result<_, Diagnostic>>()
         })?;
     let mut files: Vec<OutputFile> = Vec::with_capacity(chapter_pages.len() + 16);
+    let mut others = Vec::new();
+    files.push(reuse_or_render(
+        previous,
+        &mut others,
+        "index.html",
+        part_views(manual, &dates),
+        |parts| {
+            render(
+                "index.html",
+                "index.html".into(),
+                &IndexPage {
+                    site: &site,
+                    root: "",
+                    page_title: "Contents".into(),
+                    parts,
+                },
+            )
+        },
+    )?);
+    files.push(reuse_or_render(
+        previous,
+        &mut others,
+        "glossary.html",
+        manual.glossary.entries.clone(),
+        |entries| {
+            render(
+                "glossary.html",
+                "glossary.html".into(),
+                &GlossaryPage {
+                    site: &site,
+                    root: "",
+                    page_title: "Glossary".into(),
+                    groups: letter_groups(entries),
+                },
+            )
+        },
+    )?);
+    let local: Vec<ChapterEntry> = manual
+        .chapters
+        .iter()
+        .enumerate()
+        .filter(|(_, c)| c.local)
+        .map(|(i, _)| chapter_entry(manual, &dates, i, ""))
+        .collect();
+    files.push(reuse_or_render(
+        previous,
+        &mut others,
+        "local-resources.html",
+        local,
+        |chapters| {
+            render(
+                "local.html",
+                "local-resources.html".into(),
+                &LocalPage {
+                    site: &site,
+                    root: "",
+                    page_title: "Local resources".into(),
+                    chapters,
+                },
+            )
+        },
+    )?);
     match memo {
         Some(memo) => {
             memo.theme = theme.fingerprint;
@@ -219,6 +314,10 @@ pub fn render_site(
                 files.push(OutputFile::new(path.clone(), bytes.clone()));
                 memo.chapters.insert(path, (view, bytes));
             }
+            memo.others = others
+                .into_iter()
+                .map(|(path, key, bytes)| (path, (key, bytes)))
+                .collect();
         }
         None => files.extend(
             chapter_pages
@@ -226,43 +325,6 @@ pub fn render_site(
                 .map(|(path, _, bytes)| OutputFile::new(path, bytes)),
         ),
     }
-
-    files.push(render(
-        "index.html",
-        "index.html".into(),
-        &IndexPage {
-            site: &site,
-            root: "",
-            page_title: "Contents".into(),
-            parts: part_views(manual, &dates),
-        },
-    )?);
-    files.push(render(
-        "glossary.html",
-        "glossary.html".into(),
-        &GlossaryPage {
-            site: &site,
-            root: "",
-            page_title: "Glossary".into(),
-            groups: letter_groups(&manual.glossary.entries),
-        },
-    )?);
-    files.push(render(
-        "local.html",
-        "local-resources.html".into(),
-        &LocalPage {
-            site: &site,
-            root: "",
-            page_title: "Local resources".into(),
-            chapters: manual
-                .chapters
-                .iter()
-                .enumerate()
-                .filter(|(_, c)| c.local)
-                .map(|(i, _)| chapter_entry(manual, &dates, i, ""))
-                .collect(),
-        },
-    )?);
     files.push(render(
         "search.html",
         "search.html".into(),

@@ -95,6 +95,15 @@ pub struct Theme {
     pub fingerprint: u64,
 }
 
+impl std::fmt::Debug for Theme {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Theme")
+            .field("assets", &self.assets.len())
+            .field("fingerprint", &self.fingerprint)
+            .finish()
+    }
+}
+
 impl Theme {
     /// Loads theme `name` for the manual at `root`.
     pub fn load(root: &Path, name: &str) -> Result<Theme, Diagnostic> {

@@ -32,7 +32,7 @@ pub struct LinkView {
 }
 
 /// A chapter's line on the contents and local resources pages.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ChapterEntry {
     pub id: String,
     pub number: String,
@@ -58,7 +58,7 @@ pub struct Dates {
     pub badge: Option<&'static str>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum ItemView {
     SubSection {
@@ -72,7 +72,7 @@ pub enum ItemView {
     Chapter(ChapterEntry),
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct PartView {
     pub number: String,
     pub title: String,
