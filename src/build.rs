@@ -216,6 +216,9 @@ fn render_chapters(
     for c in &manual.chapters {
         (c.id.as_str(), &c.path, &c.external_url).hash(&mut hasher);
     }
+    let mut unreadable: Vec<&String> = manual.unreadable.iter().collect();
+    unreadable.sort();
+    unreadable.hash(&mut hasher);
     let universe = hasher.finish();
     let key = |i: usize| {
         let mut h = DefaultHasher::new();

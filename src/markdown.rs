@@ -401,6 +401,9 @@ impl<'a> Renderer<'_, 'a> {
     }
 
     fn report_missing(&mut self, what: &str, id: &str, offset: usize) {
+        if self.manual.unreadable.contains(id) {
+            return;
+        }
         let d = Diagnostic::error(
             &self.chapter.path,
             format!("the link goes to {what}, which does not exist"),

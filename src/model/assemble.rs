@@ -97,6 +97,7 @@ pub fn assemble(
         parsed,
         diagnostics: &mut diagnostics,
         chapters: Vec::new(),
+        unreadable: HashSet::new(),
     };
     for file in &tree.root.files {
         builder.diagnostics.push(
@@ -127,6 +128,7 @@ pub fn assemble(
     }
 
     let chapters = builder.chapters;
+    let unreadable = builder.unreadable;
     let mut by_id = HashMap::with_capacity(chapters.len());
     let mut by_path = HashMap::with_capacity(chapters.len());
     for (i, c) in chapters.iter().enumerate() {
@@ -159,6 +161,7 @@ pub fn assemble(
         chapters,
         by_id,
         by_path,
+        unreadable,
     };
     check_see_also(&manual, &mut diagnostics);
     (manual, diagnostics)
@@ -169,6 +172,7 @@ struct Builder<'a> {
     parsed: HashMap<&'a Path, Result<Parsed, Diagnostic>>,
     diagnostics: &'a mut Diagnostics,
     chapters: Vec<Chapter>,
+    unreadable: HashSet<String>,
 }
 
 /// A part's or sub-section's entries in order: folders and chapter files share one sequence.
@@ -253,6 +257,9 @@ impl<'a> Builder<'a> {
             Ok(p) => p,
             Err(d) => {
                 self.diagnostics.push(d);
+                // Links to it are not reported too: the one error is what to fix.
+                let stem = file.path.file_stem().and_then(|s| s.to_str()).unwrap_or("");
+                self.unreadable.insert(order_prefix(stem).1.to_owned());
                 return None;
             }
         };
@@ -669,6 +676,7 @@ fn check_see_also(manual: &Manual, diagnostics: &mut Diagnostics) {
                 id, line, column, ..
             } = item
                 && manual.chapter_by_str(id).is_none()
+                && !manual.unreadable.contains(id)
             {
                 let d = Diagnostic::error(
                     path,

@@ -28,6 +28,9 @@ pub struct Manual {
     pub by_id: HashMap<ChapterId, usize>,
     /// Source paths (relative to the root) to the index in `chapters`, for relative `.md` links.
     pub by_path: HashMap<PathBuf, usize>,
+    /// The ids (as their file names give them) of chapter files that could not be read: links
+    /// to them are not reported as broken, since the file's own error says what to fix.
+    pub unreadable: std::collections::HashSet<String>,
 }
 
 impl Manual {

@@ -223,3 +223,28 @@ fn fixture_copies_are_independent() {
     copy_dir(&fixture_dir("minimal"), dir.path());
     assert!(!fixture_dir("minimal").join("public").exists());
 }
+
+#[test]
+fn a_chapter_that_cannot_be_read_is_one_error_not_one_per_link_to_it() {
+    // The demo links to this chapter from its body and see-also lists elsewhere.
+    let t = ManualTest::demo();
+    t.write(
+        "content/02-case-management-and-recording/05-mobile-devices.md",
+        "---\ntitle: [unclosed\n---\n\nText.\n",
+    );
+    let run = t.run(&["check"]);
+    assert_eq!(run.status, 1);
+    assert!(
+        run.stderr
+            .contains("--> content/02-case-management-and-recording/05-mobile-devices.md:2:"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        !run.stderr
+            .contains("`mobile-devices`, which does not exist"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(run.stderr.matches("error:").count(), 1, "{}", run.stderr);
+}
