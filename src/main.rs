@@ -24,10 +24,8 @@ fn main() -> ExitCode {
 }
 
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {
-    if cli.verbose {
-        procbook::timing::enable();
-    }
     let verbosity = commands::Verbosity::from_flags(cli.quiet, cli.verbose);
+    commands::set_verbosity(verbosity);
     match cli.command {
         Command::Serve {
             root,

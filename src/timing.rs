@@ -17,6 +17,7 @@ fn enabled() -> bool {
 
 /// Runs `f`, and prints how long it took under `label` when timings are asked for.
 pub fn phase<T>(label: &str, f: impl FnOnce() -> T) -> T {
+    crate::progress::stage(label);
     if !enabled() {
         return f();
     }

@@ -40,6 +40,28 @@ impl Verbosity {
     }
 }
 
+static QUIET: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Sets how much every command prints from now on.
+pub fn set_verbosity(verbosity: Verbosity) {
+    QUIET.store(
+        verbosity == Verbosity::Quiet,
+        std::sync::atomic::Ordering::Relaxed,
+    );
+    if verbosity == Verbosity::Verbose {
+        crate::timing::enable();
+    }
+}
+
+fn quiet() -> bool {
+    QUIET.load(std::sync::atomic::Ordering::Relaxed)
+}
+
+/// A spinner for long work, unless `--quiet`.
+fn busy(what: &str) -> Option<crate::progress::Guard> {
+    (!quiet()).then(|| crate::progress::start(what))
+}
+
 /// `procbook serve`: the live preview, until Ctrl+C.
 #[cfg(feature = "serve")]
 pub fn serve(
@@ -109,6 +131,7 @@ pub fn build_site(
         search: !no_search,
         ..options(root, drafts)?
     };
+    let progress = busy("Building");
     let site = match build(&options) {
         Ok(site) => site,
         Err(diagnostics) => {
@@ -117,12 +140,13 @@ pub fn build_site(
             return Ok(ExitCode::from(1));
         }
     };
-    report(&site.warnings);
     let out = out.unwrap_or_else(|| options.root.join("public"));
-    crate::timing::phase("write", || {
+    let written = crate::timing::phase("write", || {
         crate::write::write_site(&options.root, &out, &site.files)
-    })
-    .with_context(|| format!("the site could not be written to {}", out.display()))?;
+    });
+    drop(progress);
+    report(&site.warnings);
+    written.with_context(|| format!("the site could not be written to {}", out.display()))?;
     if let Some(bytes) = &site.cache_update
         && let Err(e) = crate::history::cache::save(&options.root, bytes)
     {
@@ -130,18 +154,21 @@ pub fn build_site(
             "note: the redline cache could not be saved ({e}); the next build will redo the redlines"
         );
     }
-    println!(
-        "Built {} chapters ({} files) in {:.2} s into {}",
-        site.manual.chapters.len(),
-        site.files.len(),
-        started.elapsed().as_secs_f64(),
-        out.display()
-    );
+    if !quiet() {
+        println!(
+            "Built {} chapters ({} files) in {:.2} s into {}",
+            site.manual.chapters.len(),
+            site.files.len(),
+            started.elapsed().as_secs_f64(),
+            out.display()
+        );
+    }
     Ok(ExitCode::SUCCESS)
 }
 
 pub fn release(root: PathBuf, date: Option<String>, dry_run: bool) -> anyhow::Result<ExitCode> {
     let options = options(root, false)?;
+    let _progress = busy("Releasing");
     let prepared = match valid_manual(
         &options,
         "Nothing was recorded: fix the problems above, then release again.",
@@ -181,6 +208,7 @@ pub fn release(root: PathBuf, date: Option<String>, dry_run: bool) -> anyhow::Re
         Ok(p) => p,
         Err(problems) => return Ok(fail(&problems.into())),
     };
+    crate::progress::clear();
     if !plan.warnings.is_empty() {
         let mut w = Diagnostics::new();
         w.extend(plan.warnings.iter().cloned());
@@ -223,9 +251,13 @@ pub fn release(root: PathBuf, date: Option<String>, dry_run: bool) -> anyhow::Re
         println!("This was a dry run: nothing was recorded.");
         return Ok(ExitCode::SUCCESS);
     }
+    let progress = busy("Recording");
+    crate::progress::stage("writing the versions");
     if let Err(d) = store.commit(&plan.release, &plan.versions) {
+        drop(progress);
         return Ok(fail(&d.into()));
     }
+    crate::progress::stage("updating the redline cache");
     // The new versions' redlines go into the build's cache now, while they are at hand.
     if let Ok(store) = Store::load(&options.root) {
         let mut ignored = Vec::new();
@@ -238,6 +270,7 @@ pub fn release(root: PathBuf, date: Option<String>, dry_run: bool) -> anyhow::Re
             let _ = crate::history::cache::save(&options.root, &bytes);
         }
     }
+    drop(progress);
     println!(
         "Recorded in history/releases/{date}.yaml. Commit the history folder with the content."
     );
@@ -463,6 +496,19 @@ pub fn clean_root(root: PathBuf) -> PathBuf {
 
 /// Prints diagnostics to stderr, errors first, with a count at the end.
 pub fn report(diagnostics: &Diagnostics) {
+    crate::progress::clear();
+    let errors_only;
+    let diagnostics = if quiet() {
+        errors_only = diagnostics
+            .clone()
+            .into_iter()
+            .filter(Diagnostic::is_error)
+            .collect::<Vec<_>>()
+            .into();
+        &errors_only
+    } else {
+        diagnostics
+    };
     if diagnostics.is_empty() {
         return;
     }

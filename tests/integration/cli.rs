@@ -2,7 +2,7 @@
 
 use std::process::Command;
 
-use crate::harness::TODAY;
+use crate::harness::{ManualTest, TODAY};
 
 fn procbook(args: &[&str], dir: &std::path::Path) -> crate::harness::Run {
     Command::new(env!("CARGO_BIN_EXE_procbook"))
@@ -127,4 +127,33 @@ fn check_strict_fails_on_warnings_with_exit_code_two() {
         ),
         (Some(0), Some(0), Some(1))
     );
+}
+
+#[test]
+fn quiet_prints_only_errors_and_verbose_adds_timings() {
+    let t = ManualTest::fixture("minimal");
+    let path = "content/01-all-children/01-contacts-and-referrals.md";
+    t.edit(path, "review_due: 2027-03", "review_due: 2025-03");
+    let quiet = t.run(&["build", "--quiet"]);
+    assert_eq!(quiet.status, 0);
+    assert_eq!(quiet.stdout, "", "nothing on stdout");
+    assert_eq!(quiet.stderr, "", "no warnings either");
+    let normal = t.run(&["build"]);
+    assert!(
+        normal
+            .stderr
+            .contains("warning: this chapter was due for review")
+    );
+    assert!(normal.stdout.starts_with("Built "), "{}", normal.stdout);
+    let verbose = t.run(&["build", "--verbose"]);
+    assert!(
+        verbose.stderr.contains(" ms  markdown"),
+        "{}",
+        verbose.stderr
+    );
+    // Errors are printed however quiet.
+    t.write(path, "---\ntitle: [\n---\n");
+    let broken = t.run(&["--quiet", "build"]);
+    assert_eq!(broken.status, 1);
+    assert!(broken.stderr.contains("error:"), "{}", broken.stderr);
 }
