@@ -22,6 +22,7 @@ struct RawConfig {
     language: Option<String>,
     badge_months: Option<u32>,
     amendments: Option<RawAmendments>,
+    allow_raw_html: Option<bool>,
 }
 
 /// `amendments:` in manual.yaml: when a change counts as a refresh, an update or a revision.
@@ -46,6 +47,9 @@ pub struct Config {
     pub language: String,
     pub badge_months: u32,
     pub thresholds: Thresholds,
+    /// Publish raw HTML in chapters as written. Off by default: raw HTML is cleaned of
+    /// scripts, event handlers, frames and `javascript:` links.
+    pub allow_raw_html: bool,
 }
 
 pub const FILE_NAME: &str = "manual.yaml";
@@ -107,6 +111,7 @@ impl Config {
             language: raw.language.unwrap_or_else(|| "en-GB".to_owned()),
             badge_months: raw.badge_months.unwrap_or(3),
             thresholds: thresholds(raw.amendments, path, text)?,
+            allow_raw_html: raw.allow_raw_html.unwrap_or(false),
         })
     }
 }

@@ -71,6 +71,9 @@ pub fn render_chapter(manual: &Manual, index: usize) -> Rendered {
         used_terms: vec![false; manual.glossary.entries.len()],
         numberer: Numberer::default(),
         text: String::new(),
+        raw_html: None,
+        risky_html: None,
+        aligned: false,
     };
     for (event, range) in Parser::new_ext(body, markdown_options()).into_offset_iter() {
         r.event(event, chapter.body_offset + range.start);
@@ -79,6 +82,25 @@ pub fn render_chapter(manual: &Manual, index: usize) -> Rendered {
     r.out.texts.push(last.trim().to_owned());
     let mut html = String::with_capacity(body.len() * 3 / 2);
     pulldown_cmark::html::push_html(&mut html, r.events.into_iter());
+    if r.aligned {
+        // Classes, not `style` attributes, which the pages' content security policy refuses.
+        for side in ["left", "center", "right"] {
+            html = html.replace(
+                &format!(" style=\"text-align: {side}\""),
+                &format!(" class=\"align-{side}\""),
+            );
+        }
+    }
+    if r.raw_html.is_some() && !manual.config.allow_raw_html {
+        html = crate::html::sanitize(&html);
+        if let Some(offset) = r.risky_html {
+            r.out.diagnostics.push(
+                Diagnostic::warning(&chapter.path, "this HTML would run a script or load another page inside this one, so it was removed")
+                    .at_offset(&chapter.source, offset)
+                    .with_help("write the text in Markdown; a manual that needs such HTML can set `allow_raw_html: true` in manual.yaml"),
+            );
+        }
+    }
     r.out.html = html.into();
     r.out
 }
@@ -144,6 +166,11 @@ struct Renderer<'m, 'a> {
     numberer: Numberer,
     /// The plain text of the current section, for search.
     text: String,
+    /// Where the first raw HTML is, and the first that would run code or load a frame.
+    raw_html: Option<usize>,
+    risky_html: Option<usize>,
+    /// A table has aligned columns (which pulldown-cmark writes as `style` attributes).
+    aligned: bool,
 }
 
 impl<'a> Renderer<'_, 'a> {
@@ -159,6 +186,12 @@ impl<'a> Renderer<'_, 'a> {
                     let ev = self.link(event, offset);
                     if let Some(h) = &mut self.heading {
                         h.events.push(ev);
+                    }
+                }
+                Event::Html(ref raw) | Event::InlineHtml(ref raw) => {
+                    self.note_raw_html(raw, offset);
+                    if let Some(h) = &mut self.heading {
+                        h.events.push(event);
                     }
                 }
                 other => h.events.push(other),
@@ -190,7 +223,12 @@ impl<'a> Renderer<'_, 'a> {
                 title,
                 id,
             }) => {
-                let dest_url = static_path(&dest_url).map_or(dest_url, CowStr::from);
+                let dest_url = if crate::html::runs_script(&dest_url) {
+                    self.refuse_script(&dest_url, offset);
+                    CowStr::from("")
+                } else {
+                    static_path(&dest_url).map_or(dest_url, CowStr::from)
+                };
                 self.events.push(Event::Start(Tag::Image {
                     link_type,
                     dest_url,
@@ -206,7 +244,12 @@ impl<'a> Renderer<'_, 'a> {
                 self.code_depth = self.code_depth.saturating_sub(1);
                 self.events.push(event);
             }
-            Event::Start(Tag::Table(_)) => {
+            Event::Html(ref raw) | Event::InlineHtml(ref raw) => {
+                self.note_raw_html(raw, offset);
+                self.events.push(event);
+            }
+            Event::Start(Tag::Table(ref aligns)) => {
+                self.aligned |= aligns.iter().any(|a| *a != pulldown_cmark::Alignment::None);
                 self.events.push(Event::Html(
                     "<div class=\"table-wrap\" role=\"region\" aria-label=\"Table\" tabindex=\"0\">".into(),
                 ));
@@ -336,6 +379,15 @@ impl<'a> Renderer<'_, 'a> {
         else {
             return event;
         };
+        if crate::html::runs_script(&dest_url) {
+            self.refuse_script(&dest_url, offset);
+            return Event::Start(Tag::Link {
+                link_type,
+                dest_url: CowStr::from(""),
+                title,
+                id,
+            });
+        }
         let dest_url = match self.resolve(&dest_url, offset) {
             Some(url) => CowStr::from(url),
             None => dest_url,
@@ -398,6 +450,47 @@ impl<'a> Renderer<'_, 'a> {
             url.push_str(anchor);
         }
         Some(url)
+    }
+
+    /// Notes raw HTML written into the chapter, and whether it would run code.
+    fn note_raw_html(&mut self, raw: &str, offset: usize) {
+        self.raw_html.get_or_insert(offset);
+        if self.risky_html.is_none() {
+            let lower = raw.to_ascii_lowercase();
+            let risky = [
+                "<script",
+                "<iframe",
+                "<object",
+                "<embed",
+                "<form",
+                "<base",
+                "<meta",
+                "<style",
+                "javascript:",
+                "vbscript:",
+            ]
+            .iter()
+            .any(|m| lower.contains(m))
+                || lower
+                    .split(|c: char| c.is_ascii_whitespace() || c == '/' || c == '"' || c == '\'')
+                    .any(|w| w.starts_with("on") && w.contains('='));
+            if risky {
+                self.risky_html = Some(offset);
+            }
+        }
+    }
+
+    /// A link or image whose address would run code is an error.
+    fn refuse_script(&mut self, dest: &str, offset: usize) {
+        let shown: String = dest.chars().take(40).collect();
+        self.out.diagnostics.push(
+            Diagnostic::error(
+                &self.chapter.path,
+                format!("the link `{shown}` would run a script, which a published manual must not do"),
+            )
+            .at_offset(&self.chapter.source, offset)
+            .with_help("link to a chapter (chapter:ID), a file in static/, or a web page starting with https://"),
+        );
     }
 
     fn report_missing(&mut self, what: &str, id: &str, offset: usize) {

@@ -558,6 +558,22 @@ impl<'a> Builder<'a> {
                     title: Some(title),
                     url: Some(url),
                     description,
+                } if crate::html::runs_script(&url) => {
+                    if let Some(file) = file {
+                        self.diagnostics.push(
+                            Diagnostic::error(&file.path, format!("the see_also address `{url}` would run a script, which a published manual must not do"))
+                                .at(line_of_key(&file.text, "see_also"), 1)
+                                .with_source_line(&file.text)
+                                .with_help(format!("link to a web page, starting with https://, for \"{title}\"")),
+                        );
+                    }
+                    let _ = description;
+                }
+                RawSeeAlso {
+                    chapter: None,
+                    title: Some(title),
+                    url: Some(url),
+                    description,
                 } => out.push(SeeAlso::External {
                     title,
                     url,

@@ -40,12 +40,16 @@ fn demo_manual_in_chromium() {
     std::fs::write(&stems, expected_stems(&t)).unwrap();
     // `serve` edits its manual, so it gets a copy of its own.
     let live = ManualTest::demo();
+    let hostile = crate::hostile::hostile_manual();
+    hostile.build();
     let out = Command::new("node")
         .args(["--test", "--test-reporter=spec"])
         .arg(browser_dir.join("e2e.test.mjs"))
         .arg(browser_dir.join("parity.test.mjs"))
         .arg(browser_dir.join("serve.test.mjs"))
+        .arg(browser_dir.join("xss.test.mjs"))
         .env("SITE_DIR", t.root.join("public"))
+        .env("HOSTILE_DIR", hostile.root.join("public"))
         .env("SERVE_ROOT", &live.root)
         .env("PROCBOOK_BIN", env!("CARGO_BIN_EXE_procbook"))
         .env("EXPECTED_SEARCH", &expectations)

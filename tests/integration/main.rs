@@ -9,6 +9,7 @@ mod cli;
 mod errors;
 mod harness;
 mod history;
+mod hostile;
 mod new;
 mod search;
 mod serve;
