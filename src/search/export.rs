@@ -39,7 +39,8 @@ struct Meta<'a> {
     /// [first term, last term, file].
     shards: Vec<(String, String, String)>,
     stop_words: &'a [&'a str],
-    spellings: &'a HashMap<String, String>,
+    /// Sorted, so that the file is the same bytes on every build.
+    spellings: std::collections::BTreeMap<&'a str, &'a str>,
     fields: Vec<(&'static str, f32)>,
     max_expansions: usize,
     min_prefix: usize,
@@ -140,7 +141,10 @@ pub fn export(manual: &Manual, corpus: &Corpus) -> Vec<OutputFile> {
         docs: docs.len(),
         shards,
         stop_words: STOP_WORDS,
-        spellings: spelling_map(),
+        spellings: spelling_map()
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect(),
         fields: Field::ALL.iter().map(|f| (f.name(), f.boost())).collect(),
         max_expansions: super::query::MAX_EXPANSIONS,
         min_prefix: super::query::MIN_PREFIX,

@@ -11,6 +11,7 @@ mod harness;
 mod history;
 mod hostile;
 mod new;
+mod properties;
 mod search;
 mod serve;
 mod snapshots;
