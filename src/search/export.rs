@@ -15,7 +15,6 @@
 //! from the previous one as a LEB128 varint and, for words, the score × 10,000 as a u24. Pairs
 //! of words (terms with a space) only filter phrases, so their postings have no score.
 
-
 use rayon::prelude::*;
 use serde::Serialize;
 

@@ -102,6 +102,27 @@ test("a printed chapter carries its number, title, print date and address", asyn
   assert.match(await p.locator(".print-notice").innerText(), new RegExp(`^Printed on ${today}\\.`));
   const pdf = await p.pdf({ format: "A4" });
   assert.ok(pdf.length > 10000);
+  // The print preview as a picture (kept for a person to look at): ink on white paper, with
+  // the text there and no dark screen furniture.
+  const png = await p.screenshot({ fullPage: true, path: process.env.PRINT_PNG || undefined });
+  const viewer = await page();
+  const ink = await viewer.evaluate(async (src) => {
+    const img = new Image();
+    img.src = src;
+    await img.decode();
+    const canvas = document.createElement("canvas");
+    canvas.width = img.width; canvas.height = img.height;
+    const ctx = canvas.getContext("2d");
+    ctx.drawImage(img, 0, 0);
+    const data = ctx.getImageData(0, 0, img.width, img.height).data;
+    let dark = 0;
+    for (let i = 0; i < data.length; i += 4) {
+      if (data[i] + data[i + 1] + data[i + 2] < 384) dark += 1;
+    }
+    return { width: img.width, share: dark / (data.length / 4) };
+  }, "data:image/png;base64," + png.toString("base64"));
+  assert.ok(ink.share > 0.01, `the printed page has text (${ink.share})`);
+  assert.ok(ink.share < 0.25, `the printed page is mostly paper, not ink (${ink.share})`);
 });
 
 test("on a phone the page does not scroll sideways, even with tables", async () => {

@@ -50,6 +50,10 @@ fn demo_manual_in_chromium() {
         .arg(browser_dir.join("xss.test.mjs"))
         .env("SITE_DIR", t.root.join("public"))
         .env("HOSTILE_DIR", hostile.root.join("public"))
+        .env(
+            "PRINT_PNG",
+            Path::new(env!("CARGO_TARGET_TMPDIR")).join("print-preview.png"),
+        )
         .env("SERVE_ROOT", &live.root)
         .env("PROCBOOK_BIN", env!("CARGO_BIN_EXE_procbook"))
         .env("EXPECTED_SEARCH", &expectations)
