@@ -155,6 +155,17 @@ pub enum Command {
         /// Warnings fail too: exit code 2 when there are warnings but no errors
         #[arg(long)]
         strict: bool,
+        /// Also ask every web page the manual links to whether it is still there (needs the network)
+        #[arg(long)]
+        external: bool,
+        /// With --external: the longest wait for one page, in seconds
+        #[arg(
+            long,
+            default_value_t = 10,
+            value_name = "SECONDS",
+            requires = "external"
+        )]
+        timeout: u64,
     },
 }
 

@@ -18,6 +18,8 @@ pub mod glossary;
 pub mod history;
 pub mod html;
 pub mod init;
+#[cfg(feature = "check-external")]
+pub mod links;
 pub mod load;
 pub mod markdown;
 pub mod model;

@@ -68,6 +68,14 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             drafts,
             format,
             strict,
-        } => commands::check(root.root, drafts, format, strict),
+            external,
+            timeout,
+        } => commands::check(
+            root.root,
+            drafts,
+            format,
+            strict,
+            external.then(|| std::time::Duration::from_secs(timeout)),
+        ),
     }
 }

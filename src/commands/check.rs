@@ -21,6 +21,7 @@ pub fn check(
     drafts: bool,
     format: Format,
     strict: bool,
+    external: Option<std::time::Duration>,
 ) -> anyhow::Result<ExitCode> {
     // Everything a build checks, templates included; the search index is not needed.
     let options = BuildOptions {
@@ -44,6 +45,9 @@ pub fn check(
         (Some(store), false) => changes(&options, manual.as_ref(), store, &mut diagnostics),
         _ => None,
     };
+    if let (Some(timeout), Some(manual)) = (external, manual.as_ref()) {
+        diagnostics.extend(external_links(manual, &options.root, timeout, format)?);
+    }
 
     let (errors, warnings) = (diagnostics.error_count(), diagnostics.warning_count());
     match format {
@@ -94,6 +98,40 @@ pub fn check(
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// Dead web links, as warnings (`--external`).
+#[cfg(feature = "check-external")]
+fn external_links(
+    manual: &Manual,
+    root: &Path,
+    timeout: std::time::Duration,
+    format: Format,
+) -> anyhow::Result<Vec<Diagnostic>> {
+    let progress = (format == Format::Text).then(|| crate::progress::start("Checking links"));
+    crate::progress::stage(&format!("{} web addresses", crate::links::count(manual)));
+    let (found, asked) = crate::links::check(manual, root, &crate::links::Options { timeout });
+    drop(progress);
+    if format == Format::Text {
+        eprintln!(
+            "Checked {} web addresses ({asked} asked now, the rest remembered from the last check): {} not working.",
+            crate::links::count(manual),
+            found.len()
+        );
+    }
+    Ok(found)
+}
+
+#[cfg(not(feature = "check-external"))]
+fn external_links(
+    _manual: &Manual,
+    _root: &Path,
+    _timeout: std::time::Duration,
+    _format: Format,
+) -> anyhow::Result<Vec<Diagnostic>> {
+    anyhow::bail!(
+        "this procbook was built without the `check-external` feature, so it cannot check web links"
+    )
 }
 
 /// Markdown files the structure leaves out, and order prefixes that clash.

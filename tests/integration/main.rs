@@ -10,6 +10,7 @@ mod errors;
 mod harness;
 mod history;
 mod hostile;
+mod links;
 mod new;
 mod properties;
 mod search;
