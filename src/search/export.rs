@@ -78,16 +78,8 @@ struct FragmentSection<'a> {
 pub fn export(manual: &Manual, corpus: &Corpus) -> Vec<OutputFile> {
     let docs = &corpus.docs;
     let stats = phase("  search statistics", || Stats::of(corpus));
-    let mut terms = phase("  search postings", || postings(corpus, &stats));
-    phase("  search sort", || {
-        terms.par_sort_unstable_by(|a, b| a.0.cmp(&b.0))
-    });
-    let (mut files, shards) = phase("  search shards", || {
-        let mut shards = ShardWriter::default();
-        for (term, p) in &terms {
-            shards.add(term, p);
-        }
-        shards.finish()
+    let (mut files, shards) = phase("  search postings and shards", || {
+        write_shards(corpus, &stats)
     });
 
     let mut chapter_docs = Vec::with_capacity(manual.chapters.len());
@@ -211,34 +203,51 @@ struct ShardWriter {
     count: u32,
     first: String,
     last: String,
+    /// The entry being written, kept to reuse its memory.
+    entry: Vec<u8>,
 }
 
 impl ShardWriter {
-    fn add(&mut self, term: &str, p: &TermPostings) {
-        let mut entry = Vec::with_capacity(p.list.len() * 5 + term.len() + 9);
-        let bytes = &term.as_bytes()[..term.len().min(255)];
-        entry.push(bytes.len() as u8);
-        entry.extend_from_slice(bytes);
-        entry.extend_from_slice(&p.df.to_le_bytes());
-        entry.extend_from_slice(&(p.list.len() as u32).to_le_bytes());
+    /// Adds a word with its scored documents.
+    fn add_word(&mut self, term: &str, p: &TermPostings) {
+        let mut entry = std::mem::take(&mut self.entry);
+        entry.clear();
+        start_entry(&mut entry, term, p.df, p.list.len());
         let mut previous = 0u32;
         for &(doc, score) in &p.list {
             varint(&mut entry, doc - previous);
             previous = doc;
-            if term.contains(' ') {
-                continue;
-            }
             let scaled = (score * SCORE_SCALE).round().clamp(0.0, 16_777_215.0) as u32;
             entry.extend_from_slice(&scaled.to_le_bytes()[..3]);
         }
+        self.push(term, &entry);
+        self.entry = entry;
+    }
+
+    /// Adds a pair of words (`term` is "first second") with the documents it is in.
+    fn add_pair(&mut self, term: &str, docs: &[u32]) {
+        let mut entry = std::mem::take(&mut self.entry);
+        entry.clear();
+        start_entry(&mut entry, term, docs.len() as u32, docs.len());
+        let mut previous = 0u32;
+        for &doc in docs {
+            varint(&mut entry, doc - previous);
+            previous = doc;
+        }
+        self.push(term, &entry);
+        self.entry = entry;
+    }
+
+    fn push(&mut self, term: &str, entry: &[u8]) {
         if !self.current.is_empty() && self.current.len() + entry.len() > SHARD_BYTES {
             self.flush();
         }
         if self.count == 0 {
             self.first = term.to_owned();
         }
-        self.last = term.to_owned();
-        self.current.extend_from_slice(&entry);
+        self.last.clear();
+        self.last.push_str(term);
+        self.current.extend_from_slice(entry);
         self.count += 1;
     }
 
@@ -266,51 +275,147 @@ impl ShardWriter {
     }
 }
 
-/// Every term's documents with their scores (words), and every pair of adjacent words' documents
-/// (for phrases), as (term, postings).
-fn postings(corpus: &Corpus, stats: &Stats) -> Vec<(String, TermPostings)> {
+/// A term's length (at most 255 bytes of it), text, document frequency and posting count.
+fn start_entry(entry: &mut Vec<u8>, term: &str, df: u32, postings: usize) {
+    let bytes = &term.as_bytes()[..term.len().min(255)];
+    entry.push(bytes.len() as u8);
+    entry.extend_from_slice(bytes);
+    entry.extend_from_slice(&df.to_le_bytes());
+    entry.extend_from_slice(&(postings as u32).to_le_bytes());
+}
+
+/// Every word's documents with their scores, and every pair of adjacent words' documents (for
+/// phrases), written into shards in the order of the terms' text.
+///
+/// Pairs are never made into strings to be sorted: with each term's rank in text order, a
+/// pair "a b" sorts by (rank of a, rank of b), and a word by (its rank, before any pair),
+/// which is the order of their text since terms hold no character at or below the space.
+fn write_shards(
+    corpus: &Corpus,
+    stats: &Stats,
+) -> (Vec<OutputFile>, Vec<(String, String, String)>) {
     let vocabulary = &corpus.vocabulary;
-    // Words: per document, each term's score summed over the fields, in parallel.
-    let per_doc: Vec<Vec<(u32, f32)>> = phase("    search word scores", || {
-        corpus
-            .docs
-            .par_iter()
-            .map(|d| {
-                let mut scores: Vec<(u32, f32)> = Vec::new();
-                let mut sorted = Vec::new();
-                for field in Field::WORDS {
-                    let f = field as usize;
-                    let terms = &d.terms[f];
-                    sorted.clear();
-                    sorted.extend_from_slice(terms);
-                    sorted.sort_unstable();
-                    for run in sorted.chunk_by(|a, b| a == b) {
-                        let t = run[0];
-                        let s = field.boost()
-                            * bm25(
-                                run.len() as u32,
-                                terms.len() as u32,
-                                stats.doc_freq[f][t as usize],
-                                stats.docs,
-                                stats.total_terms[f],
-                            );
-                        scores.push((t, s));
-                    }
-                }
-                // Summed in field order, as tantivy sums a word's field clauses.
-                scores.sort_by_key(|(t, _)| *t);
-                let mut merged: Vec<(u32, f32)> = Vec::with_capacity(scores.len());
-                for (t, s) in scores {
-                    match merged.last_mut() {
-                        Some((last, total)) if *last == t => *total += s,
-                        _ => merged.push((t, s)),
-                    }
-                }
-                merged
-            })
-            .collect()
+    let mut order: Vec<u32> = (0..vocabulary.len() as u32).collect();
+    order.par_sort_unstable_by(|&a, &b| vocabulary[a as usize].cmp(&vocabulary[b as usize]));
+    let mut rank = vec![0u32; vocabulary.len()];
+    for (r, &t) in order.iter().enumerate() {
+        rank[t as usize] = r as u32;
+    }
+    let words = phase("    search word scores", || word_postings(corpus, stats));
+
+    // Pairs: (rank of first, rank of second, document), packed in one u64 where they fit
+    // (ranks below 2^20, documents below 2^24), sorted.
+    let packed = vocabulary.len() < (1 << 20) && corpus.docs.len() < (1 << 24);
+    let per_doc: Vec<Vec<u64>> = corpus
+        .docs
+        .par_iter()
+        .map(|d| {
+            let mut keys: Vec<u64> = d
+                .pairs()
+                .map(|(a, b)| (u64::from(rank[a as usize]) << 32) | u64::from(rank[b as usize]))
+                .collect();
+            keys.sort_unstable();
+            keys.dedup();
+            keys
+        })
+        .collect();
+    // (pair key, document), sorted by key then document.
+    let pairs: Vec<(u64, u32)> = phase("    search pair sort", || {
+        if packed {
+            let mut all: Vec<u64> = Vec::with_capacity(per_doc.iter().map(Vec::len).sum());
+            for (doc, keys) in per_doc.iter().enumerate() {
+                all.extend(
+                    keys.iter()
+                        .map(|k| ((k >> 32) << 44) | ((k & 0xf_ffff) << 24) | doc as u64),
+                );
+            }
+            all.par_sort_unstable();
+            all.into_iter()
+                .map(|p| {
+                    (
+                        (((p >> 44) << 32) | ((p >> 24) & 0xf_ffff)),
+                        (p & 0xff_ffff) as u32,
+                    )
+                })
+                .collect()
+        } else {
+            let mut all: Vec<(u64, u32)> = Vec::with_capacity(per_doc.iter().map(Vec::len).sum());
+            for (doc, keys) in per_doc.iter().enumerate() {
+                all.extend(keys.iter().map(|&k| (k, doc as u32)));
+            }
+            all.par_sort_unstable();
+            all
+        }
     });
-    let mut words: Vec<TermPostings> = (0..vocabulary.len())
+
+    let mut shards = ShardWriter::default();
+    let mut term = String::new();
+    let mut docs: Vec<u32> = Vec::new();
+    let mut next = 0;
+    for (r, &t) in order.iter().enumerate() {
+        let word = &words[t as usize];
+        if !word.list.is_empty() {
+            shards.add_word(&vocabulary[t as usize], word);
+        }
+        // Then every pair that starts with this word, in order.
+        while next < pairs.len() && (pairs[next].0 >> 32) as usize == r {
+            let key = pairs[next].0;
+            docs.clear();
+            while next < pairs.len() && pairs[next].0 == key {
+                docs.push(pairs[next].1);
+                next += 1;
+            }
+            term.clear();
+            term.push_str(&vocabulary[t as usize]);
+            term.push(' ');
+            term.push_str(&vocabulary[order[(key & 0xffff_ffff) as usize] as usize]);
+            shards.add_pair(&term, &docs);
+        }
+    }
+    shards.finish()
+}
+
+/// Every word's documents with their scores: tantivy's BM25 summed over the word fields with
+/// their boosts.
+fn word_postings(corpus: &Corpus, stats: &Stats) -> Vec<TermPostings> {
+    let per_doc: Vec<Vec<(u32, f32)>> = corpus
+        .docs
+        .par_iter()
+        .map(|d| {
+            let mut scores: Vec<(u32, f32)> = Vec::new();
+            let mut sorted = Vec::new();
+            for field in Field::WORDS {
+                let f = field as usize;
+                let terms = &d.terms[f];
+                sorted.clear();
+                sorted.extend_from_slice(terms);
+                sorted.sort_unstable();
+                for run in sorted.chunk_by(|a, b| a == b) {
+                    let t = run[0];
+                    let s = field.boost()
+                        * bm25(
+                            run.len() as u32,
+                            terms.len() as u32,
+                            stats.doc_freq[f][t as usize],
+                            stats.docs,
+                            stats.total_terms[f],
+                        );
+                    scores.push((t, s));
+                }
+            }
+            // Summed in field order, as tantivy sums a word's field clauses.
+            scores.sort_by_key(|(t, _)| *t);
+            let mut merged: Vec<(u32, f32)> = Vec::with_capacity(scores.len());
+            for (t, s) in scores {
+                match merged.last_mut() {
+                    Some((last, total)) if *last == t => *total += s,
+                    _ => merged.push((t, s)),
+                }
+            }
+            merged
+        })
+        .collect();
+    let mut words: Vec<TermPostings> = (0..corpus.vocabulary.len())
         .map(|_| TermPostings::default())
         .collect();
     for (t, p) in words.iter_mut().enumerate() {
@@ -324,74 +429,7 @@ fn postings(corpus: &Corpus, stats: &Stats) -> Vec<(String, TermPostings)> {
             words[t as usize].list.push((doc as u32, score));
         }
     }
-    // Pairs: the documents each pair of adjacent terms is in, as (first, second, document)
-    // packed in one u64 where they fit (terms below 2^20, documents below 2^24), sorted.
-    let packed = vocabulary.len() < (1 << 20) && corpus.docs.len() < (1 << 24);
-    let per_doc: Vec<Vec<u64>> = corpus
-        .docs
-        .par_iter()
-        .enumerate()
-        .map(|(doc, d)| {
-            let mut keys: Vec<u64> = d
-                .pairs()
-                .map(|(a, b)| (u64::from(a) << 32) | u64::from(b))
-                .collect();
-            keys.sort_unstable();
-            keys.dedup();
-            if packed {
-                for k in &mut keys {
-                    *k = ((*k >> 32) << 44) | ((*k & 0xf_ffff) << 24) | doc as u64;
-                }
-            }
-            keys
-        })
-        .collect();
-    // (pair key, documents), pairs in key order.
-    let grouped: Vec<(u64, Vec<u32>)> = if packed {
-        let mut all: Vec<u64> = Vec::with_capacity(per_doc.iter().map(Vec::len).sum());
-        for keys in &per_doc {
-            all.extend_from_slice(keys);
-        }
-        all.par_sort_unstable();
-        all.chunk_by(|a, b| a >> 24 == b >> 24)
-            .map(|run| {
-                let p = run[0];
-                let key = ((p >> 44) << 32) | ((p >> 24) & 0xf_ffff);
-                (key, run.iter().map(|p| (p & 0xff_ffff) as u32).collect())
-            })
-            .collect()
-    } else {
-        let mut all: Vec<(u64, u32)> = Vec::with_capacity(per_doc.iter().map(Vec::len).sum());
-        for (doc, keys) in per_doc.iter().enumerate() {
-            all.extend(keys.iter().map(|&k| (k, doc as u32)));
-        }
-        all.par_sort_unstable();
-        all.chunk_by(|a, b| a.0 == b.0)
-            .map(|run| (run[0].0, run.iter().map(|&(_, d)| d).collect()))
-            .collect()
-    };
-    let mut out: Vec<(String, TermPostings)> = words
-        .into_iter()
-        .enumerate()
-        .filter(|(_, p)| !p.list.is_empty())
-        .map(|(t, p)| (vocabulary[t].clone(), p))
-        .collect();
-    out.extend(grouped.into_iter().map(|(k, docs)| {
-        let term = format!(
-            "{} {}",
-            vocabulary[(k >> 32) as usize],
-            vocabulary[(k & 0xffff_ffff) as usize]
-        );
-        let list: Vec<(u32, f32)> = docs.into_iter().map(|d| (d, 0.0)).collect();
-        (
-            term,
-            TermPostings {
-                df: list.len() as u32,
-                list,
-            },
-        )
-    }));
-    out
+    words
 }
 
 fn varint(out: &mut Vec<u8>, mut n: u32) {
