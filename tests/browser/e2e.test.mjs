@@ -1,7 +1,7 @@
 // What a reader sees in the built demo manual, in headless Chromium.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { chromium } from "playwright-core";
+import { launch } from "./launch.mjs";
 import { serve } from "./server.mjs";
 
 const SITE = process.env.SITE_DIR;
@@ -10,11 +10,7 @@ let server, browser;
 
 before(async () => {
   server = await serve(SITE);
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
-    // playwright gives every launch a fresh, empty profile of its own.
-    args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--no-first-run"],
-  });
+  browser = await launch();
 });
 after(async () => { await browser?.close(); server?.close(); });
 

@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { readFileSync, writeFileSync, renameSync } from "node:fs";
 import { join } from "node:path";
-import { chromium } from "playwright-core";
+import { launch } from "./launch.mjs";
 
 const ROOT = process.env.SERVE_ROOT;
 const BIN = process.env.PROCBOOK_BIN;
@@ -27,10 +27,7 @@ before(async () => {
     server.stdout.on("data", read);
     server.stderr.on("data", (c) => { output += c; });
   });
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
-    args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--no-first-run"],
-  });
+  browser = await launch();
 });
 after(async () => { await browser?.close(); server?.kill(); });
 

@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { readdirSync } from "node:fs";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
-import { chromium } from "playwright-core";
+import { launch } from "./launch.mjs";
 import { serve } from "./server.mjs";
 
 const SITE = process.env.HOSTILE_DIR;
@@ -15,10 +15,7 @@ let server, browser;
 
 before(async () => {
   server = await serve(SITE);
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
-    args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--no-first-run"],
-  });
+  browser = await launch();
 });
 after(async () => { await browser?.close(); server?.close(); });
 
