@@ -168,7 +168,22 @@ pub fn load_content(
             Err(d) => diagnostics.push(d),
         }
     }
+    if let Some(memo) = memo {
+        // Forget files that are gone, so that a long `serve` does not hold on to them.
+        let mut present = std::collections::HashSet::new();
+        collect_paths(&tree, &mut present);
+        memo.files.retain(|path, _| present.contains(path.as_path()));
+    }
     Ok((SourceTree { root: tree }, diagnostics))
+}
+
+/// The paths of every file in `folder`, indexes included.
+fn collect_paths<'a>(folder: &'a SourceFolder, out: &mut std::collections::HashSet<&'a Path>) {
+    out.extend(folder.index.iter().map(|f| f.path.as_path()));
+    out.extend(folder.files.iter().map(|f| f.path.as_path()));
+    for sub in &folder.folders {
+        collect_paths(sub, out);
+    }
 }
 
 /// Reads a file as UTF-8 text, or says where it stops being UTF-8.
