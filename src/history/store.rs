@@ -29,6 +29,8 @@ pub const HISTORY_DIR: &str = "history";
 const RELEASES: &str = "releases";
 const VERSIONS: &str = "versions";
 const LOCK: &str = ".release.lock";
+/// In the names of temporary files, which are written and then linked into place.
+const TMP: &str = ".tmp-";
 
 /// What happened to a chapter in a release.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -334,7 +336,9 @@ impl Store {
     }
 
     /// Records a release: writes its version files, then its release file. Never overwrites;
-    /// refuses when another release holds the lock. `versions` are (relative path, text).
+    /// refuses when another release holds the lock, or was recorded since this store was read.
+    /// Fails whole: version files it wrote are removed again if the release file is not
+    /// written. `versions` are (relative path, text).
     pub fn commit(
         &self,
         release: &Release,
@@ -350,33 +354,68 @@ impl Store {
             )
             .with_help("give the release a later date with --date"));
         }
-        // Leftovers of an interrupted release are named by no release: clear them first.
+        // The release was planned on the store as read before the lock was taken: if another
+        // release was recorded since, this one would contradict it (and take its new versions
+        // for leftovers).
+        let current = Store::load(&self.root).map_err(|mut problems| problems.remove(0))?;
+        if current.releases != self.releases {
+            return Err(Diagnostic::error(
+                display_path(&self.root, &dir.join(RELEASES)),
+                "another release was recorded while this one was being prepared",
+            )
+            .with_help("nothing was recorded: run the release again, so that it compares the chapters with that release"));
+        }
+        self.clear_leftovers();
+        let mut written: Vec<PathBuf> = Vec::new();
+        let result = (|| {
+            for (rel, text) in versions {
+                let path = dir.join(rel);
+                write_new(&path, text.as_bytes()).map_err(|e| self.io_error(&path, e))?;
+                written.push(path);
+            }
+            let yaml = serde_saphyr::to_string(release).map_err(|e| {
+                Diagnostic::error(
+                    display_path(&self.root, &release_path),
+                    format!("cannot write the release: {e}"),
+                )
+            })?;
+            let text = format!(
+                "# Written by `procbook release`. Do not edit: `procbook history verify` checks it.\n{yaml}"
+            );
+            write_new(&release_path, text.as_bytes()).map_err(|e| self.io_error(&release_path, e))
+        })();
+        if result.is_err() {
+            // No release names them: take them away again, so a failed release leaves nothing.
+            for path in &written {
+                remove_with_empty_folder(path);
+            }
+        }
+        result
+    }
+
+    /// Clears what an interrupted release left: version files no release names (whatever is in
+    /// them: the chapter may have changed since) and temporary files. Only under the lock.
+    fn clear_leftovers(&self) {
+        let dir = self.dir();
         let named: HashSet<String> = self
             .releases
             .iter()
             .flat_map(|r| r.chapters.iter().filter_map(|c| c.version.clone()))
             .collect();
-        let wanted: HashSet<&str> = versions.iter().map(|(p, _)| p.as_str()).collect();
         for orphan in self.version_files() {
-            if !named.contains(&orphan) && !wanted.contains(orphan.as_str()) {
-                let _ = fs::remove_file(dir.join(&orphan));
+            if !named.contains(&orphan) {
+                remove_with_empty_folder(&dir.join(&orphan));
             }
         }
-        for (rel, text) in versions {
-            write_new(&dir.join(rel), text.as_bytes())
-                .map_err(|e| self.io_error(&dir.join(rel), e))?;
+        if let Ok(entries) = fs::read_dir(dir.join(RELEASES)) {
+            for entry in entries.filter_map(Result::ok) {
+                let name = entry.file_name();
+                let name = name.to_string_lossy();
+                if name.starts_with('.') && name.contains(TMP) {
+                    let _ = fs::remove_file(entry.path());
+                }
+            }
         }
-        let yaml = serde_saphyr::to_string(release).map_err(|e| {
-            Diagnostic::error(
-                display_path(&self.root, &release_path),
-                format!("cannot write the release: {e}"),
-            )
-        })?;
-        let text = format!(
-            "# Written by `procbook release`. Do not edit: `procbook history verify` checks it.\n{yaml}"
-        );
-        write_new(&release_path, text.as_bytes()).map_err(|e| self.io_error(&release_path, e))?;
-        Ok(())
     }
 
     fn io_error(&self, path: &Path, e: io::Error) -> Diagnostic {
@@ -385,15 +424,26 @@ impl Store {
                 "a different file is already recorded there; run `procbook history verify` to see what is wrong"
             }
             io::ErrorKind::PermissionDenied | io::ErrorKind::ReadOnlyFilesystem => {
-                "the history folder cannot be written: check its permissions"
+                "nothing was recorded: the history folder cannot be written. Check that it is not read-only (its permissions, or a read-only drive or share), then run the release again"
             }
-            io::ErrorKind::StorageFull => {
-                "the disk is full: free some space and run the release again; nothing was recorded"
+            io::ErrorKind::StorageFull | io::ErrorKind::QuotaExceeded => {
+                "nothing was recorded: the disk is full. Free some space, then run the release again"
             }
             _ => "nothing was recorded; fix the problem and run the release again",
         };
-        Diagnostic::error(display_path(&self.root, path), format!("cannot write: {e}"))
-            .with_help(help)
+        Diagnostic::error(
+            display_path(&self.root, path),
+            format!("cannot write this file: {e}"),
+        )
+        .with_help(help)
+    }
+}
+
+/// Removes a file, and its folder if that is left empty.
+fn remove_with_empty_folder(path: &Path) {
+    let _ = fs::remove_file(path);
+    if let Some(parent) = path.parent() {
+        let _ = fs::remove_dir(parent);
     }
 }
 
@@ -421,7 +471,7 @@ fn write_new(path: &Path, bytes: &[u8]) -> io::Result<()> {
     let parent = path.parent().unwrap_or(Path::new("."));
     fs::create_dir_all(parent)?;
     let tmp = parent.join(format!(
-        ".{}.tmp-{}",
+        ".{}{TMP}{}",
         path.file_name().and_then(|n| n.to_str()).unwrap_or("file"),
         std::process::id()
     ));
@@ -451,12 +501,21 @@ fn line_of(path: &Path, needle: &str) -> usize {
         .map_or(1, |i| i + 1)
 }
 
-/// Only one release at a time. The lock file holds the process id; a lock left by a process
-/// that no longer runs (a release that was killed) is taken over.
-struct Lock(PathBuf);
+/// Only one release at a time: an exclusive lock on `history/.release.lock`, which the
+/// operating system lets go of when the process ends, however it ends, so a release that was
+/// killed never leaves the history locked. The file holds the process id, for the message.
+struct Lock {
+    path: PathBuf,
+    _file: fs::File,
+}
 
 impl Lock {
     fn take(dir: &Path) -> Result<Lock, Diagnostic> {
+        let shown = Path::new(HISTORY_DIR).join(LOCK);
+        let cannot = |e: io::Error| {
+            Diagnostic::error(&shown, format!("cannot lock the history folder: {e}"))
+                .with_help("nothing was recorded: check that the history folder can be written, then run the release again")
+        };
         fs::create_dir_all(dir).map_err(|e| {
             Diagnostic::error(
                 HISTORY_DIR,
@@ -464,66 +523,69 @@ impl Lock {
             )
         })?;
         let path = dir.join(LOCK);
-        for _ in 0..2 {
-            match fs::OpenOptions::new()
+        for _ in 0..10 {
+            let mut file = fs::OpenOptions::new()
+                .read(true)
                 .write(true)
-                .create_new(true)
+                .create(true)
+                .truncate(false)
                 .open(&path)
-            {
-                Ok(mut f) => {
-                    let _ = writeln!(f, "{}", std::process::id());
-                    return Ok(Lock(path));
+                .map_err(cannot)?;
+            match file.try_lock() {
+                Ok(()) => {
+                    // The release before may have removed the file after it was opened here:
+                    // then this is a lock on a file no one else sees, so start again.
+                    if !is_at(&file, &path) {
+                        continue;
+                    }
+                    let _ = file.set_len(0);
+                    let _ = writeln!(file, "{}", std::process::id());
+                    return Ok(Lock { path, _file: file });
                 }
-                Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {
+                Err(fs::TryLockError::WouldBlock) => {
                     let holder = fs::read_to_string(&path)
                         .ok()
-                        .and_then(|s| s.trim().parse::<u32>().ok());
-                    match holder {
-                        Some(pid) if process_is_running(pid) => {
-                            return Err(Diagnostic::error(
-                                Path::new(HISTORY_DIR).join(LOCK),
-                                format!("another release is being recorded (process {pid})"),
-                            )
-                            .with_help("wait for it to finish, then run the release again"));
-                        }
-                        _ => {
-                            let _ = fs::remove_file(&path);
-                        }
-                    }
-                }
-                Err(e) => {
+                        .and_then(|s| s.trim().parse::<u32>().ok())
+                        .map(|pid| format!(" (process {pid})"))
+                        .unwrap_or_default();
                     return Err(Diagnostic::error(
-                        Path::new(HISTORY_DIR).join(LOCK),
-                        format!("cannot lock the history folder: {e}"),
+                        &shown,
+                        format!("another release is being recorded{holder}"),
                     )
-                    .with_help("check that the history folder can be written"));
+                    .with_help(
+                        "nothing was recorded: wait for it to finish, then run the release again",
+                    ));
                 }
+                Err(fs::TryLockError::Error(e)) => return Err(cannot(e)),
             }
         }
-        Err(Diagnostic::error(
-            Path::new(HISTORY_DIR).join(LOCK),
-            "cannot lock the history folder",
-        )
-        .with_help("run the release again"))
+        Err(Diagnostic::error(&shown, "cannot lock the history folder")
+            .with_help("nothing was recorded: run the release again"))
     }
 }
 
 impl Drop for Lock {
+    /// Removes the file while still holding the lock (the file is closed after this).
     fn drop(&mut self) {
-        let _ = fs::remove_file(&self.0);
+        let _ = fs::remove_file(&self.path);
     }
 }
 
-fn process_is_running(pid: u32) -> bool {
-    if pid == std::process::id() {
-        return true;
+/// Whether `path` is still the file `file` has open.
+#[cfg(unix)]
+fn is_at(file: &fs::File, path: &Path) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    match (file.metadata(), fs::metadata(path)) {
+        (Ok(open), Ok(there)) => open.dev() == there.dev() && open.ino() == there.ino(),
+        _ => false,
     }
-    if cfg!(target_os = "linux") {
-        Path::new("/proc").join(pid.to_string()).exists()
-    } else {
-        // Without a way to tell, assume it runs: the message says what to do.
-        true
-    }
+}
+
+/// Without inode numbers: whether it is still there (the release before removing it is the
+/// case that matters).
+#[cfg(not(unix))]
+fn is_at(_file: &fs::File, path: &Path) -> bool {
+    path.exists()
 }
 
 #[cfg(test)]
@@ -634,21 +696,129 @@ mod tests {
         assert_eq!(fs::read(&path).unwrap(), b"one");
     }
 
+    /// The baseline of one chapter `a`, committed; returns the store as read after it.
+    fn baseline(dir: &Path) -> Store {
+        let release = Release {
+            date: "2024-07-15".into(),
+            baseline: true,
+            chapters: vec![record(
+                "a",
+                Change::Added,
+                Some(("versions/a/2024-07-15.md", "one")),
+            )],
+        };
+        Store::load(dir)
+            .unwrap()
+            .commit(
+                &release,
+                &[("versions/a/2024-07-15.md".into(), "one".into())],
+            )
+            .unwrap();
+        Store::load(dir).unwrap()
+    }
+
+    fn update(date: &str, text: &str) -> (Release, Vec<(String, String)>) {
+        let version = format!("versions/a/{date}.md");
+        (
+            Release {
+                date: date.into(),
+                baseline: false,
+                chapters: vec![record("a", Change::Updated, Some((&version, text)))],
+            },
+            vec![(version, text.into())],
+        )
+    }
+
+    /// Regression: a release cut short left `a`'s new version; the chapter was edited again
+    /// before the release was run again, which then refused ("a different file is already
+    /// recorded there") while `verify` said the next release would clear the file.
     #[test]
-    fn a_live_lock_refuses_and_a_dead_one_is_taken_over() {
+    fn a_leftover_version_is_cleared_even_when_the_chapter_changed_since() {
         let dir = tempfile::tempdir().unwrap();
+        let store = baseline(dir.path());
         let history = dir.path().join("history");
-        fs::create_dir_all(&history).unwrap();
-        // A process id that is not running.
-        fs::write(history.join(LOCK), "4294967294\n").unwrap();
-        let lock = Lock::take(&history).unwrap();
-        let err = Lock::take(&history).err().unwrap();
+        fs::write(
+            history.join("versions/a/2024-08-15.md"),
+            "two, as first released",
+        )
+        .unwrap();
+        fs::write(
+            history.join("releases/.2024-08-15.yaml.tmp-1"),
+            "date: \"20",
+        )
+        .unwrap();
+        let (release, versions) = update("2024-08-15", "two, as edited since");
+        store.commit(&release, &versions).unwrap();
+        assert_eq!(
+            fs::read_to_string(history.join("versions/a/2024-08-15.md")).unwrap(),
+            "two, as edited since"
+        );
+        assert!(!history.join("releases/.2024-08-15.yaml.tmp-1").exists());
+        assert!(Store::load(dir.path()).unwrap().verify().is_empty());
+    }
+
+    /// Regression: two releases started together with different dates both read the store
+    /// before either was recorded; the second, taking the lock after the first had finished,
+    /// removed the first's versions as leftovers and recorded a release contradicting it.
+    #[test]
+    fn a_release_planned_before_another_was_recorded_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let stale = baseline(dir.path());
+        let (first, versions) = update("2024-08-15", "two");
+        stale.commit(&first, &versions).unwrap();
+        let (second, versions) = update("2024-08-20", "two, again");
+        let err = stale.commit(&second, &versions).unwrap_err();
+        assert_eq!(
+            err.message,
+            "another release was recorded while this one was being prepared"
+        );
+        let store = Store::load(dir.path()).unwrap();
+        assert_eq!(store.releases.len(), 2);
+        assert!(store.verify().is_empty(), "{:?}", store.verify());
+        assert!(!dir.path().join("history/versions/a/2024-08-20.md").exists());
+    }
+
+    #[test]
+    fn a_release_that_fails_to_write_its_release_file_leaves_no_version_behind() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = baseline(dir.path());
+        let history = dir.path().join("history");
+        // A folder in the way of the release file's temporary file makes its write fail.
+        fs::create_dir_all(history.join(format!(
+            "releases/.2024-08-15.yaml{TMP}{}",
+            std::process::id()
+        )))
+        .unwrap();
+        let (release, versions) = update("2024-08-15", "two");
+        let err = store.commit(&release, &versions).unwrap_err();
         assert!(
-            err.message.starts_with("another release is being recorded"),
+            err.message.starts_with("cannot write this file"),
             "{}",
             err.message
         );
+        assert_eq!(err.path, Path::new("history/releases/2024-08-15.yaml"));
+        assert!(!history.join("versions/a/2024-08-15.md").exists());
+        assert!(!history.join(LOCK).exists());
+    }
+
+    #[test]
+    fn a_held_lock_refuses_and_one_left_by_a_killed_release_is_taken_over() {
+        let dir = tempfile::tempdir().unwrap();
+        let history = dir.path().join("history");
+        fs::create_dir_all(&history).unwrap();
+        // What a killed release leaves: the file, with no one holding the lock.
+        fs::write(history.join(LOCK), "4294967294\n").unwrap();
+        let lock = Lock::take(&history).unwrap();
+        let err = Lock::take(&history).err().unwrap();
+        assert_eq!(
+            err.message,
+            format!(
+                "another release is being recorded (process {})",
+                std::process::id()
+            )
+        );
         drop(lock);
         assert!(!history.join(LOCK).exists());
+        drop(Lock::take(&history).unwrap());
     }
 }

@@ -6,6 +6,7 @@ mod browser;
 mod build;
 mod check;
 mod cli;
+mod crash;
 mod errors;
 mod harness;
 mod history;
