@@ -172,7 +172,8 @@ pub fn load_content(
         // Forget files that are gone, so that a long `serve` does not hold on to them.
         let mut present = std::collections::HashSet::new();
         collect_paths(&tree, &mut present);
-        memo.files.retain(|path, _| present.contains(path.as_path()));
+        memo.files
+            .retain(|path, _| present.contains(path.as_path()));
     }
     Ok((SourceTree { root: tree }, diagnostics))
 }
