@@ -249,6 +249,48 @@ test("results can be reached and opened with the keyboard alone", async () => {
   await p.waitForURL(/chapters\/staying-put\.html/);
 });
 
+test("a reader with only a keyboard can go from the contents to a chapter, its sections and the next chapter", async () => {
+  const p = await page();
+  await p.goto(server.url + "index.html");
+  const focused = () => p.evaluate(() => {
+    const e = document.activeElement;
+    return { text: (e.innerText || e.value || "").trim(), href: e.getAttribute("href") || "" };
+  });
+  // Tab through the page until the chapter's link has focus, then follow it.
+  let found = false;
+  for (let i = 0; i < 300 && !found; i++) {
+    await p.keyboard.press("Tab");
+    found = (await focused()).href.endsWith("chapters/strategy-discussions.html");
+  }
+  assert.ok(found, "the chapter link is reachable by Tab");
+  await p.keyboard.press("Enter");
+  await p.waitForURL(/chapters\/strategy-discussions\.html$/);
+  // The skip link comes first and lands in the chapter.
+  await p.keyboard.press("Tab");
+  assert.equal((await focused()).text, "Skip to main content");
+  await p.keyboard.press("Enter");
+  // On through the chapter's own contents to a section.
+  found = false;
+  for (let i = 0; i < 80 && !found; i++) {
+    await p.keyboard.press("Tab");
+    found = /^#/.test((await focused()).href) && (await focused()).text.includes("Timescales");
+  }
+  assert.ok(found, "the chapter's contents list is reachable by Tab");
+  await p.keyboard.press("Enter");
+  assert.match(new URL(p.url()).hash, /timescales/);
+  // And to the next chapter.
+  found = false;
+  for (let i = 0; i < 200 && !found; i++) {
+    await p.keyboard.press("Tab");
+    found = (await focused()).href.endsWith("child-protection-enquiries.html")
+      && await p.evaluate(() => document.activeElement.closest(".pager") !== null);
+  }
+  assert.ok(found, "the next-chapter link is reachable by Tab");
+  await p.keyboard.press("Enter");
+  await p.waitForURL(/chapters\/child-protection-enquiries\.html$/);
+  assert.deepEqual(p.errors, []);
+});
+
 test("hostile and odd queries give results or a plain no-results, never an error", async () => {
   const p = await page();
   await p.goto(server.url + "search.html");
