@@ -612,24 +612,8 @@ mod tests {
     #[test]
     fn a_release_round_trips_and_verifies() {
         let dir = tempfile::tempdir().unwrap();
-        let store = Store::load(dir.path()).unwrap();
-        let release = Release {
-            date: "2024-07-15".into(),
-            baseline: true,
-            chapters: vec![record(
-                "a",
-                Change::Added,
-                Some(("versions/a/2024-07-15.md", "one")),
-            )],
-        };
-        store
-            .commit(
-                &release,
-                &[("versions/a/2024-07-15.md".into(), "one".into())],
-            )
-            .unwrap();
-        let store = Store::load(dir.path()).unwrap();
-        assert_eq!(store.releases, [release]);
+        let store = baseline(dir.path());
+        assert_eq!(store.releases, [baseline_release()]);
         assert!(store.verify().is_empty(), "{:?}", store.verify());
         assert!(!dir.path().join("history").join(LOCK).exists());
     }
@@ -696,9 +680,9 @@ mod tests {
         assert_eq!(fs::read(&path).unwrap(), b"one");
     }
 
-    /// The baseline of one chapter `a`, committed; returns the store as read after it.
-    fn baseline(dir: &Path) -> Store {
-        let release = Release {
+    /// The baseline release of one chapter `a`, whose text is "one".
+    fn baseline_release() -> Release {
+        Release {
             date: "2024-07-15".into(),
             baseline: true,
             chapters: vec![record(
@@ -706,11 +690,15 @@ mod tests {
                 Change::Added,
                 Some(("versions/a/2024-07-15.md", "one")),
             )],
-        };
+        }
+    }
+
+    /// The baseline of one chapter `a`, committed; returns the store as read after it.
+    fn baseline(dir: &Path) -> Store {
         Store::load(dir)
             .unwrap()
             .commit(
-                &release,
+                &baseline_release(),
                 &[("versions/a/2024-07-15.md".into(), "one".into())],
             )
             .unwrap();
