@@ -9,7 +9,7 @@ use chrono::NaiveDate;
 use serde::Serialize;
 
 use crate::date::PartialDate;
-use crate::diagnostic::Diagnostic;
+use crate::diagnostic::{Diagnostic, plural};
 use crate::front_matter::{Status, line_of_key, split};
 use crate::history::Change;
 use crate::history::release::Plan;
@@ -298,10 +298,6 @@ pub fn changes_text(items: &[ChangeItem], last_release: Option<NaiveDate>) -> St
         out.push_str(&format!("  {:<width$}  {}\n", "", item.note));
     }
     out
-}
-
-fn plural(n: usize, word: &str) -> String {
-    format!("{n} {word}{}", if n == 1 { "" } else { "s" })
 }
 
 fn file_name(path: &std::path::Path) -> &str {

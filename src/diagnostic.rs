@@ -189,6 +189,15 @@ impl Diagnostics {
 }
 
 impl Diagnostics {
+    /// "1 error, 2 warnings."
+    pub fn summary(&self) -> String {
+        format!(
+            "{}, {}.",
+            plural(self.error_count(), "error"),
+            plural(self.warning_count(), "warning")
+        )
+    }
+
     /// Every diagnostic, errors first then by file and line, for a terminal: with `colour`,
     /// "error" is shown in red and "warning" in yellow.
     pub fn render(&self, colour: bool) -> String {
@@ -209,6 +218,17 @@ impl Diagnostics {
         }
         out
     }
+}
+
+/// "1 chapter", "3 chapters".
+pub fn plural(n: usize, word: &str) -> String {
+    format!("{n} {word}{}", if n == 1 { "" } else { "s" })
+}
+
+/// Whether diagnostics on stderr should be in colour: on a terminal, unless `NO_COLOR` is set.
+pub fn colour_on_stderr() -> bool {
+    use std::io::IsTerminal;
+    std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none()
 }
 
 /// Every diagnostic, errors first then by file and line, one after another.

@@ -6,7 +6,7 @@
 //!
 //! Only this command touches the network; a build never does.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -59,9 +59,18 @@ struct Cache {
     links: BTreeMap<String, (Answer, u64)>,
 }
 
-/// Checks every external link of `manual`; dead ones become warnings. Returns them and how
-/// many addresses were asked (the rest came from the cache).
-pub fn check(manual: &Manual, root: &Path, options: &Options) -> (Vec<Diagnostic>, usize) {
+/// What a check found.
+pub struct Report {
+    /// A warning for each link that does not work, at its line.
+    pub dead: Vec<Diagnostic>,
+    /// How many different addresses the manual links to...
+    pub addresses: usize,
+    /// ...and how many of them were asked now (the rest came from the cache).
+    pub asked: usize,
+}
+
+/// Checks every external link of `manual`; dead ones become warnings.
+pub fn check(manual: &Manual, root: &Path, options: &Options) -> Report {
     let found = collect(manual);
     let cache_path = root.join(crate::history::cache::CACHE_DIR).join(CACHE_FILE);
     let mut cache: Cache = std::fs::read(&cache_path)
@@ -82,6 +91,7 @@ pub fn check(manual: &Manual, root: &Path, options: &Options) -> (Vec<Diagnostic
     wanted.sort_unstable();
     wanted.dedup();
     let asked = wanted.len();
+    crate::progress::stage(&format!("asking {asked} web addresses"));
     let answers: Vec<(String, Answer)> =
         match rayon::ThreadPoolBuilder::new().num_threads(AT_ONCE).build() {
             Ok(pool) => pool.install(|| {
@@ -99,7 +109,7 @@ pub fn check(manual: &Manual, root: &Path, options: &Options) -> (Vec<Diagnostic
         cache.links.insert(url, (answer, now));
     }
     // Forget addresses the manual no longer has.
-    let present: std::collections::HashSet<&str> = found.iter().map(|f| f.url.as_str()).collect();
+    let present: HashSet<&str> = found.iter().map(|f| f.url.as_str()).collect();
     cache.links.retain(|url, _| present.contains(url.as_str()));
     if let Ok(json) = serde_json::to_vec_pretty(&cache) {
         let _ = std::fs::create_dir_all(cache_path.parent().unwrap_or(root));
@@ -131,7 +141,11 @@ pub fn check(manual: &Manual, root: &Path, options: &Options) -> (Vec<Diagnostic
         }
         out.push(d);
     }
-    (out, asked)
+    Report {
+        dead: out,
+        addresses: present.len(),
+        asked,
+    }
 }
 
 /// Asks for `url`: HEAD first, then GET for sites that do not answer HEAD.
@@ -229,13 +243,4 @@ fn collect(manual: &Manual) -> Vec<Found> {
         }
     }
     out
-}
-
-/// How many different addresses `manual` links to, for the report.
-pub fn count(manual: &Manual) -> usize {
-    let mut seen: HashMap<String, ()> = HashMap::new();
-    for f in collect(manual) {
-        seen.insert(f.url, ());
-    }
-    seen.len()
 }

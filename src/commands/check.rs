@@ -109,17 +109,17 @@ fn external_links(
     format: Format,
 ) -> anyhow::Result<Vec<Diagnostic>> {
     let progress = (format == Format::Text).then(|| crate::progress::start("Checking links"));
-    crate::progress::stage(&format!("{} web addresses", crate::links::count(manual)));
-    let (found, asked) = crate::links::check(manual, root, &crate::links::Options { timeout });
+    let report = crate::links::check(manual, root, &crate::links::Options { timeout });
     drop(progress);
     if format == Format::Text {
         eprintln!(
-            "Checked {} web addresses ({asked} asked now, the rest remembered from the last check): {} not working.",
-            crate::links::count(manual),
-            found.len()
+            "Checked {} web addresses ({} asked now, the rest remembered from the last check): {} not working.",
+            report.addresses,
+            report.asked,
+            crate::diagnostic::plural(report.dead.len(), "link")
         );
     }
-    Ok(found)
+    Ok(report.dead)
 }
 
 #[cfg(not(feature = "check-external"))]

@@ -2,7 +2,7 @@
 //! prints what it did or the diagnostics found, and returns the exit code (0 success, 1
 //! problems in the content or files, 2 warnings under `check --strict`).
 
-use std::io::{IsTerminal, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Instant;
@@ -512,16 +512,8 @@ pub fn report(diagnostics: &Diagnostics) {
     if diagnostics.is_empty() {
         return;
     }
-    let errors = diagnostics.error_count();
-    let warnings = diagnostics.warning_count();
     let mut stderr = std::io::stderr().lock();
-    let colour = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+    let colour = crate::diagnostic::colour_on_stderr();
     let _ = write!(stderr, "{}", diagnostics.render(colour));
-    let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
-    let _ = writeln!(
-        stderr,
-        "{}, {}.",
-        plural(errors, "error"),
-        plural(warnings, "warning")
-    );
+    let _ = writeln!(stderr, "{}", diagnostics.summary());
 }

@@ -149,10 +149,13 @@ fn apply(shared: &Shared, outcome: Outcome, verbosity: Verbosity, first: bool) {
             was_broken || !changed.is_empty()
         }
         Outcome::Failed { diagnostics } => {
-            eprint!("{}", diagnostics.render(colour()));
+            eprint!(
+                "{}",
+                diagnostics.render(crate::diagnostic::colour_on_stderr())
+            );
             eprintln!(
                 "{} The last good pages are still served; save the file again once it is fixed.",
-                counts(&diagnostics)
+                diagnostics.summary()
             );
             let changed =
                 live.errors.as_ref().map(ToString::to_string) != Some(diagnostics.to_string());
@@ -185,7 +188,7 @@ fn report_built(
         if !snapshot.warnings.is_empty() {
             println!(
                 "{} (`procbook check` lists them).",
-                counts(&snapshot.warnings)
+                snapshot.warnings.summary()
             );
         }
         return;
@@ -204,20 +207,6 @@ fn report_built(
         }
     }
     let _ = std::io::stdout().flush();
-}
-
-fn counts(d: &Diagnostics) -> String {
-    let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
-    format!(
-        "{}, {}.",
-        plural(d.error_count(), "error"),
-        plural(d.warning_count(), "warning")
-    )
-}
-
-fn colour() -> bool {
-    use std::io::IsTerminal;
-    std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none()
 }
 
 /// Opens `url` in the default browser; a failure is only a note.
