@@ -87,7 +87,11 @@ impl Watcher {
                 None,
                 handler,
                 NoCache,
-                notify::Config::default().with_poll_interval(POLL_INTERVAL),
+                // notify's poller keeps times to the second: without comparing contents it
+                // would miss a second save within the same second as the one before.
+                notify::Config::default()
+                    .with_poll_interval(POLL_INTERVAL)
+                    .with_compare_contents(true),
             )?)
         } else {
             Inner::Native(new_debouncer(DEBOUNCE, None, handler)?)

@@ -203,9 +203,15 @@ struct Server {
 
 impl Server {
     fn start(root: &Path) -> Server {
+        Server::start_with(root, &[])
+    }
+
+    /// Starts `procbook serve --port 0` with `args` too.
+    fn start_with(root: &Path, args: &[&str]) -> Server {
         use std::io::BufRead;
         let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_procbook"))
             .args(["serve", "--port", "0"])
+            .args(args)
             .current_dir(root)
             .env("PROCBOOK_TODAY", TODAY)
             .env("NO_COLOR", "1")
@@ -229,11 +235,11 @@ impl Server {
                     .lines()
                     .map_while(Result::ok)
                 {
+                    output.lock().unwrap().push_str(&format!("{line}\n"));
                     if is_stdout && let Some(rest) = line.split("http://127.0.0.1:").nth(1) {
                         let port: u16 = rest.trim_end_matches('/').parse().unwrap();
                         let _ = port_tx.send(port);
                     }
-                    output.lock().unwrap().push_str(&format!("{line}\n"));
                 }
             });
         }
@@ -512,4 +518,70 @@ fn serve_survives_half_written_files_deleted_parts_and_mass_changes() {
         );
         std::thread::sleep(std::time::Duration::from_millis(200));
     }
+}
+
+#[test]
+fn polling_sees_a_save_and_reloads_once() {
+    let t = ManualTest::demo();
+    let server = Server::start_with(&t.root, &["--poll"]);
+    let said = || server.output.lock().unwrap().clone();
+    for _ in 0..50 {
+        if said().contains("Watching") {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    assert!(said().contains("for changes (polling)"), "{}", said());
+    let mut events = server.events();
+    let good = std::fs::read_to_string(t.root.join(MOBILE)).unwrap();
+    save_atomically(
+        &t.root,
+        MOBILE,
+        &good.replace(
+            "Only council-issued, managed devices",
+            "Only managed devices",
+        ),
+    );
+    assert!(
+        events.wait_for("event: reload", 1, std::time::Duration::from_secs(20)),
+        "no reload when polling:\n{}",
+        server.output.lock().unwrap()
+    );
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    events.wait_for("never", 1, std::time::Duration::from_millis(200));
+    assert_eq!(events.reloads(), 1, "exactly one reload per save");
+    assert!(
+        server
+            .get("/chapters/mobile-devices.html")
+            .1
+            .contains("Only managed devices")
+    );
+}
+
+#[test]
+fn serve_explains_a_port_in_use_and_a_folder_that_is_not_a_manual() {
+    let t = ManualTest::demo();
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = taken.local_addr().unwrap().port().to_string();
+    let run = t.run(&["serve", "--port", &port]);
+    assert_eq!(run.status, 1, "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains(&format!("port {port} is already in use"))
+            && run.stderr.contains("--port"),
+        "{}",
+        run.stderr
+    );
+
+    let empty = tempfile::tempdir().unwrap();
+    let run = t.run(&[
+        "serve",
+        "--port",
+        "0",
+        "--root",
+        empty.path().to_str().unwrap(),
+    ]);
+    assert_eq!(run.status, 1, "{}", run.stderr);
+    assert!(run.stderr.contains("has no manual.yaml"), "{}", run.stderr);
+    assert!(run.stderr.contains("procbook init"), "{}", run.stderr);
 }
