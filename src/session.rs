@@ -35,7 +35,9 @@ pub struct Session {
     memo: Memo,
     current: Option<Arc<Snapshot>>,
     /// Whether each chapter has changed since the last release, by path, for the banner.
-    hashes: HashMap<PathBuf, BannerMemo>,
+    banner_memo: HashMap<PathBuf, BannerMemo>,
+    /// The history those verdicts were made against: a new release makes them stale.
+    banner_history: Option<Arc<History>>,
 }
 
 /// One good build of the manual, with what the server needs to answer from it.
@@ -79,7 +81,8 @@ impl Session {
             },
             memo: Memo::default(),
             current: None,
-            hashes: HashMap::new(),
+            banner_memo: HashMap::new(),
+            banner_history: None,
         }
     }
 
@@ -133,7 +136,15 @@ impl Session {
 
     /// Says how far the manual has moved on from its last release: the chapters a release
     /// now would record (new, removed, renumbered, a new change note, or words changed).
-    fn banner(&mut self, manual: &Manual, history: &History) -> String {
+    fn banner(&mut self, manual: &Manual, history: &Arc<History>) -> String {
+        if !self
+            .banner_history
+            .as_ref()
+            .is_some_and(|known| Arc::ptr_eq(known, history))
+        {
+            self.banner_memo.clear();
+            self.banner_history = Some(history.clone());
+        }
         let store = &history.store;
         let Some(last) = store.releases.last() else {
             return "Preview: this manual has not been released yet.".to_owned();
@@ -143,7 +154,7 @@ impl Session {
         let mut changed = 0;
         for chapter in &manual.chapters {
             let number = chapter.number.to_string();
-            let verdict = match self.hashes.remove(&chapter.path) {
+            let verdict = match self.banner_memo.remove(&chapter.path) {
                 Some(memo)
                     if crate::build::same_text(&memo.source, &chapter.source)
                         && memo.number == number =>
@@ -159,7 +170,7 @@ impl Session {
             changed += usize::from(verdict.changed);
             fresh.insert(chapter.path.clone(), verdict);
         }
-        self.hashes = fresh;
+        self.banner_memo = fresh;
         changed += known
             .iter()
             .filter(|(id, state)| !state.removed && manual.chapter_by_str(id).is_none())

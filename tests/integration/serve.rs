@@ -585,3 +585,28 @@ fn serve_explains_a_port_in_use_and_a_folder_that_is_not_a_manual() {
     assert!(run.stderr.contains("has no manual.yaml"), "{}", run.stderr);
     assert!(run.stderr.contains("procbook init"), "{}", run.stderr);
 }
+
+#[test]
+fn a_release_recorded_while_previewing_reaches_the_pages_and_the_banner() {
+    let t = ManualTest::demo();
+    let root = t.root.clone();
+    let mut session = Session::new(options(&root));
+    rebuild_matches_build(&mut session, &root, &[]);
+    t.edit(
+        MOBILE,
+        "Only council-issued, managed devices",
+        "Only managed devices",
+    );
+    rebuild_matches_build(&mut session, &root, &[MOBILE]);
+    t.ok(&["release", "--date", "2026-11-20"]);
+    let changed = rebuild_matches_build(&mut session, &root, &["history/releases/2026-11-20.yaml"]);
+    assert!(
+        changed.contains(&"amendments/index.html".to_owned()),
+        "{changed:?}"
+    );
+    let banner = session.current().unwrap().banner.clone();
+    assert_eq!(
+        banner,
+        "Preview: no chapter has changed since the November 2026 release."
+    );
+}
