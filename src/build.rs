@@ -78,20 +78,15 @@ pub struct Memo {
 }
 
 impl Memo {
-    /// Forgets what is known of `path` (relative to the root, or absolute under it), so that
-    /// the next build reads it again whatever its size and time say.
+    /// Forgets what is known of `path` (relative to the root), so that the next build reads it
+    /// again whatever its size and time say.
     pub fn invalidate(&mut self, path: &Path) {
         self.files.invalidate(path);
-        if path
-            .components()
-            .any(|c| c.as_os_str() == crate::history::store::HISTORY_DIR)
-        {
+        let top = path.components().next().map(|c| c.as_os_str());
+        if top == Some(crate::history::store::HISTORY_DIR.as_ref()) {
             self.history = None;
         }
-        if path
-            .components()
-            .any(|c| c.as_os_str() == crate::render::THEMES_DIR)
-        {
+        if top == Some(crate::render::THEMES_DIR.as_ref()) {
             self.theme = None;
         }
     }
