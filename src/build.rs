@@ -47,6 +47,9 @@ pub struct Site {
     pub warnings: Diagnostics,
     /// New contents for the redline cache (see `history::cache`), when it changed.
     pub cache_update: Option<Vec<u8>>,
+    /// A new search cache (`search::cache`) to save once the site is written, when the one
+    /// there was not up to date.
+    pub search_cache: Option<Vec<u8>>,
 }
 
 /// The manual read, validated and its chapters rendered, with its release history: everything
@@ -379,29 +382,34 @@ pub fn build_with(
     let info = RenderInfo {
         today: options.today,
     };
-    let mut files = phase("render pages", || {
-        render_site(
-            &manual,
-            &rendered,
-            &history,
-            &theme,
-            info,
-            memo.map(|m| &mut m.pages),
-        )
-    })
-    .map_err(|d| {
+    // The pages and the search index are made side by side: each is parallel within, but
+    // each also has stretches that are not, which the other fills.
+    let (pages, search) = rayon::join(
+        || {
+            phase("render pages", || {
+                render_site(
+                    &manual,
+                    &rendered,
+                    &history,
+                    &theme,
+                    info,
+                    memo.map(|m| &mut m.pages),
+                )
+            })
+        },
+        || {
+            options
+                .search
+                .then(|| search_files(root, &manual, &rendered))
+        },
+    );
+    let mut files = pages.map_err(|d| {
         diagnostics.push(d);
         diagnostics.clone()
     })?;
     files.extend(statics);
-    if options.search {
-        let docs = phase("search documents", || {
-            crate::search::documents(&manual, &rendered)
-        });
-        files.extend(phase("search export", || {
-            crate::search::export::export(&manual, &docs)
-        }));
-    }
+    let (search_files, search_cache) = search.unzip();
+    files.extend(search_files.into_iter().flatten());
     Ok(Site {
         manual,
         rendered,
@@ -409,7 +417,33 @@ pub fn build_with(
         files,
         warnings: diagnostics,
         cache_update,
+        search_cache: search_cache.flatten(),
     })
+}
+
+/// The files of the static search index: the last build's, when nothing they are made from
+/// has changed since; otherwise made anew, analysing only the chapters whose words changed.
+/// Also the new cache to save, when it changed.
+fn search_files(
+    root: &Path,
+    manual: &Manual,
+    rendered: &[Arc<Rendered>],
+) -> (Vec<OutputFile>, Option<Vec<u8>>) {
+    use crate::search::cache;
+    let cache = phase("search cache", || cache::Cache::load(root));
+    let keys = cache::chapter_keys(manual, rendered);
+    let key = cache::export_key(manual, &keys);
+    if let Some(files) = cache.export(&key) {
+        return (files.to_vec(), None);
+    }
+    let docs = phase("search documents", || {
+        crate::search::documents_with(manual, rendered, Some((&cache, &keys)))
+    });
+    let files = phase("search export", || {
+        crate::search::export::export(manual, &docs)
+    });
+    let update = phase("search cache", || cache::encode(&docs, &keys, &key, &files));
+    (files, Some(update))
 }
 
 /// The files of the manual's `static/` folder, to be published under `static/`.

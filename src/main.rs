@@ -9,6 +9,12 @@ use clap::Parser;
 use procbook::cli::{Cli, Command, HistoryCommand};
 use procbook::commands;
 
+/// mimalloc keeps memory its threads freed for their next allocations; glibc's allocator
+/// grows and shrinks each thread's arena a page run at a time, which cost a build of the
+/// 1,000-chapter manual thousands of `mprotect` calls.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match run(cli) {

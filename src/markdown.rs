@@ -52,7 +52,7 @@ pub struct Rendered {
     pub diagnostics: Vec<Diagnostic>,
     /// Plain text for search: the introduction, then each section's own text (so
     /// `texts.len() == sections.len() + 1`).
-    pub texts: Vec<String>,
+    pub texts: Vec<std::sync::Arc<str>>,
 }
 
 /// Renders chapter `index` of `manual`.
@@ -79,7 +79,7 @@ pub fn render_chapter(manual: &Manual, index: usize) -> Rendered {
         r.event(event, chapter.body_offset + range.start);
     }
     let last = std::mem::take(&mut r.text);
-    r.out.texts.push(last.trim().to_owned());
+    r.out.texts.push(last.trim().into());
     let mut html = String::with_capacity(body.len() * 3 / 2);
     pulldown_cmark::html::push_html(&mut html, r.events.into_iter());
     if r.aligned {
@@ -342,7 +342,7 @@ impl<'a> Renderer<'_, 'a> {
         ));
         if level <= 3 {
             let finished = std::mem::take(&mut self.text);
-            self.out.texts.push(finished.trim().to_owned());
+            self.out.texts.push(finished.trim().into());
         } else {
             self.text.push_str(title);
             self.text.push(' ');

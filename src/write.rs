@@ -5,11 +5,18 @@
 //! not, so that a mistyped `--out` can never delete an author's work.
 //!
 //! Creating a file is by far the dearest step on the disks this runs on (a millisecond and more
-//! each on a busy virtual disk, against tens of microseconds for a hard link), so a page that is
-//! byte-for-byte the same as the live site's copy is hard-linked into the staging folder rather
-//! than written again. Pages are never changed
-//! in place, so the old and new sites sharing a file is safe.
+//! each on a busy virtual disk, against tens of microseconds for a hard link), so files are
+//! created as seldom as can be:
+//!
+//! - a file byte-for-byte the same as the live site's copy is hard-linked to it;
+//! - the site that was replaced is kept beside the output (`.NAME.procbook-old`) and is the
+//!   next build's staging folder, so that a file that changed again is written over the spare
+//!   copy there (which no other folder shares), and one that did not is already in place.
+//!
+//! A file the live site shares is never written: it is replaced by a new one. So the live site
+//! is never changed in place, and a build that stops half-way leaves it whole.
 
+use std::collections::HashSet;
 use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
@@ -59,25 +66,44 @@ pub fn write_site(root: &Path, out: &Path, files: &[OutputFile]) -> Result<(), W
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_else(|| "public".into());
     let staging = parent.join(format!(".{name}.procbook-new"));
-    let old = parent.join(format!(".{name}.procbook-old"));
-    // Left over from an interrupted run: never the live site, so safe to clear.
-    remove_if_exists(&staging)?;
-    remove_if_exists(&old)?;
-
+    let spare = parent.join(format!(".{name}.procbook-old"));
+    // A staging folder left by an interrupted build, or else the site the last build
+    // replaced, is the starting point: neither is the live site, so both are free to change.
+    if fs::symlink_metadata(&staging).is_ok_and(|m| m.is_dir()) {
+        remove_if_exists(&spare)?;
+    } else {
+        remove_if_exists(&staging)?;
+        if fs::symlink_metadata(&spare).is_ok_and(|m| m.is_dir()) {
+            fs::rename(&spare, &staging).map_err(io_err(&spare))?;
+        } else {
+            remove_if_exists(&spare)?;
+        }
+    }
     fs::create_dir_all(&staging).map_err(io_err(&staging))?;
+
+    let mut wanted: HashSet<PathBuf> = files.iter().map(|f| PathBuf::from(&f.path)).collect();
+    wanted.insert(PathBuf::from(MARKER));
     let mut dirs: Vec<PathBuf> = files
         .iter()
-        .filter_map(|f| Path::new(&f.path).parent().map(|p| staging.join(p)))
+        .flat_map(|f| {
+            Path::new(&f.path)
+                .ancestors()
+                .skip(1)
+                .map(Path::to_path_buf)
+        })
+        .filter(|d| !d.as_os_str().is_empty())
         .collect();
     dirs.sort();
     dirs.dedup();
+    prune(&staging, &wanted, &dirs)?;
     for dir in &dirs {
-        fs::create_dir_all(dir).map_err(io_err(dir))?;
+        let dir = staging.join(dir);
+        fs::create_dir_all(&dir).map_err(io_err(&dir))?;
     }
-    let previous = out.join(MARKER).exists().then_some(out.as_path());
+    let live = out.join(MARKER).exists().then_some(out.as_path());
     files
         .par_iter()
-        .try_for_each(|f| place(&staging, previous, f))?;
+        .try_for_each(|f| place(&staging, live, f))?;
     let marker = staging.join(MARKER);
     fs::write(
         &marker,
@@ -86,33 +112,91 @@ pub fn write_site(root: &Path, out: &Path, files: &[OutputFile]) -> Result<(), W
     .map_err(io_err(&marker))?;
 
     if out.exists() {
-        fs::rename(&out, &old).map_err(io_err(&out))?;
+        fs::rename(&out, &spare).map_err(io_err(&out))?;
         if let Err(source) = fs::rename(&staging, &out) {
             // Put the previous site back before reporting.
-            let _ = fs::rename(&old, &out);
+            let _ = fs::rename(&spare, &out);
             return Err(WriteError::Io { path: out, source });
         }
-        remove_if_exists(&old)?;
     } else {
         fs::rename(&staging, &out).map_err(io_err(&out))?;
     }
     Ok(())
 }
 
-/// Puts `file` into `staging`: a hard link to the live site's identical copy where there is
-/// one, otherwise a new file.
-fn place(staging: &Path, previous: Option<&Path>, file: &OutputFile) -> Result<(), WriteError> {
-    let dest = staging.join(&file.path);
-    if let Some(previous) = previous {
-        let live = previous.join(&file.path);
-        let same = fs::metadata(&live)
-            .is_ok_and(|m| m.is_file() && m.len() == file.bytes.len() as u64)
-            && fs::read(&live).is_ok_and(|bytes| bytes == file.bytes);
-        if same && fs::hard_link(&live, &dest).is_ok() {
-            return Ok(());
+/// Removes from `staging` every file that is not `wanted` and every folder that is not in
+/// `dirs` (paths relative to `staging`), without following links.
+fn prune(staging: &Path, wanted: &HashSet<PathBuf>, dirs: &[PathBuf]) -> Result<(), WriteError> {
+    for entry in walkdir::WalkDir::new(staging)
+        .min_depth(1)
+        .contents_first(true)
+    {
+        let entry = entry.map_err(|e| WriteError::Io {
+            path: staging.to_path_buf(),
+            source: e.into(),
+        })?;
+        let path = entry.path();
+        let rel = path.strip_prefix(staging).unwrap_or(path);
+        if entry.file_type().is_dir() {
+            if dirs.binary_search_by(|d| d.as_path().cmp(rel)).is_err() {
+                fs::remove_dir_all(path).map_err(io_err(path))?;
+            }
+        } else if !wanted.contains(rel) {
+            fs::remove_file(path).map_err(io_err(path))?;
         }
     }
+    Ok(())
+}
+
+/// Puts `file` into `staging`: left as it is when the staging folder's copy has its bytes;
+/// otherwise a hard link to the live site's copy when that has them; otherwise written, over
+/// the staging folder's copy where no other folder shares it.
+fn place(staging: &Path, live: Option<&Path>, file: &OutputFile) -> Result<(), WriteError> {
+    let holds = |path: &Path, m: &fs::Metadata| {
+        m.is_file()
+            && m.len() == file.bytes.len() as u64
+            && fs::read(path).is_ok_and(|bytes| bytes == file.bytes)
+    };
+    let dest = staging.join(&file.path);
+    let here = fs::symlink_metadata(&dest).ok();
+    if here.as_ref().is_some_and(|m| holds(&dest, m)) {
+        return Ok(());
+    }
+    if let Some(live) = live.map(|l| l.join(&file.path))
+        && fs::symlink_metadata(&live).is_ok_and(|m| holds(&live, &m))
+    {
+        remove_any(&dest, here.as_ref())?;
+        if fs::hard_link(&live, &dest).is_ok() {
+            return Ok(());
+        }
+        return fs::write(&dest, &file.bytes).map_err(io_err(&dest));
+    }
+    match &here {
+        Some(m) if m.is_file() && unshared(m) => {}
+        _ => remove_any(&dest, here.as_ref())?,
+    }
     fs::write(&dest, &file.bytes).map_err(io_err(&dest))
+}
+
+/// Removes what is at `path` (described by `meta`), a folder with all it holds.
+fn remove_any(path: &Path, meta: Option<&fs::Metadata>) -> Result<(), WriteError> {
+    match meta {
+        None => Ok(()),
+        Some(m) if m.is_dir() => fs::remove_dir_all(path).map_err(io_err(path)),
+        Some(_) => fs::remove_file(path).map_err(io_err(path)),
+    }
+}
+
+/// Whether the file has no other name, so that writing over it changes nothing else.
+#[cfg(unix)]
+fn unshared(m: &fs::Metadata) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    m.nlink() == 1
+}
+
+#[cfg(not(unix))]
+fn unshared(_: &fs::Metadata) -> bool {
+    false
 }
 
 fn remove_if_exists(path: &Path) -> Result<(), WriteError> {
@@ -154,11 +238,93 @@ mod tests {
         assert_eq!(fs::read_to_string(out.join("index.html")).unwrap(), "two");
         assert!(!out.join("stale.html").exists());
         assert!(out.join(MARKER).exists());
-        let leftovers: Vec<_> = fs::read_dir(out.parent().unwrap())
+        let mut beside: Vec<_> = fs::read_dir(out.parent().unwrap())
             .unwrap()
-            .map(|e| e.unwrap().file_name())
+            .map(|e| e.unwrap().file_name().into_string().unwrap())
             .collect();
-        assert_eq!(leftovers, [std::ffi::OsString::from("public")]);
+        beside.sort();
+        // The site replaced is kept, hidden, for the next build to reuse.
+        assert_eq!(beside, [".public.procbook-old", "public"]);
+    }
+
+    #[test]
+    fn a_file_that_changes_again_is_written_over_the_spare_copy_never_the_live_one() {
+        use std::os::unix::fs::MetadataExt;
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("public");
+        let root = dir.path().join("manual");
+        let ino = |p: &str| fs::metadata(out.join(p)).unwrap().ino();
+        write_site(&root, &out, &files("one")).unwrap();
+        let first = ino("index.html");
+        write_site(&root, &out, &files("two")).unwrap();
+        let second = ino("index.html");
+        assert_ne!(first, second);
+        let chapter = ino("chapters/a.html");
+        // The third build writes over the first build's copy, which nothing else shares.
+        write_site(&root, &out, &files("three")).unwrap();
+        assert_eq!(ino("index.html"), first);
+        assert_eq!(fs::read_to_string(out.join("index.html")).unwrap(), "three");
+        // The second build's site, live until the swap, was not changed.
+        let spare = dir.path().join(".public.procbook-old");
+        assert_eq!(fs::read_to_string(spare.join("index.html")).unwrap(), "two");
+        assert_eq!(
+            fs::metadata(spare.join("index.html")).unwrap().ino(),
+            second
+        );
+        // A page the live site shares is replaced, not written through.
+        let changed = vec![
+            OutputFile::new("index.html", "three"),
+            OutputFile::new("chapters/a.html", "b"),
+        ];
+        write_site(&root, &out, &changed).unwrap();
+        assert_ne!(ino("chapters/a.html"), chapter);
+        assert_eq!(
+            fs::read_to_string(out.join("chapters/a.html")).unwrap(),
+            "b"
+        );
+        assert_eq!(
+            fs::read_to_string(spare.join("chapters/a.html")).unwrap(),
+            "a"
+        );
+    }
+
+    #[test]
+    fn what_the_site_no_longer_has_goes_and_odd_leftovers_are_cleared() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("public");
+        let root = dir.path().join("manual");
+        write_site(&root, &out, &files("one")).unwrap();
+        write_site(&root, &out, &files("two")).unwrap();
+        // An interrupted build's staging folder, with a stray file, a folder where a page goes
+        // and a link where a folder goes.
+        let staging = dir.path().join(".public.procbook-new");
+        fs::create_dir_all(staging.join("index.html")).unwrap();
+        fs::write(staging.join("stray.html"), "x").unwrap();
+        fs::write(dir.path().join("keep.txt"), "mine").unwrap();
+        std::os::unix::fs::symlink(dir.path(), staging.join("chapters")).unwrap();
+        let fewer = vec![OutputFile::new("chapters/a.html", "a")];
+        write_site(&root, &out, &fewer).unwrap();
+        let mut live: Vec<_> = walkdir::WalkDir::new(&out)
+            .min_depth(1)
+            .into_iter()
+            .map(|e| e.unwrap().path().strip_prefix(&out).unwrap().to_owned())
+            .collect();
+        live.sort();
+        assert_eq!(
+            live,
+            [
+                PathBuf::from(MARKER),
+                PathBuf::from("chapters"),
+                PathBuf::from("chapters/a.html")
+            ]
+        );
+        // The link was removed, not followed.
+        assert_eq!(
+            fs::read_to_string(dir.path().join("keep.txt")).unwrap(),
+            "mine"
+        );
+        write_site(&root, &out, &files("three")).unwrap();
+        assert_eq!(fs::read_to_string(out.join("index.html")).unwrap(), "three");
     }
 
     #[test]

@@ -141,9 +141,20 @@ pub fn build_site(
         }
     };
     let out = out.unwrap_or_else(|| options.root.join("public"));
-    let written = crate::timing::phase("write", || {
-        crate::write::write_site(&options.root, &out, &site.files)
-    });
+    // The search cache is saved while the site is written: it holds what was computed, so it
+    // is right whether or not the site can be written.
+    let (written, search_cache) = rayon::join(
+        || {
+            crate::timing::phase("write", || {
+                crate::write::write_site(&options.root, &out, &site.files)
+            })
+        },
+        || {
+            site.search_cache
+                .as_ref()
+                .map(|bytes| crate::search::cache::save(&options.root, bytes))
+        },
+    );
     drop(progress);
     report(&site.warnings);
     written.with_context(|| format!("the site could not be written to {}", out.display()))?;
@@ -152,6 +163,11 @@ pub fn build_site(
     {
         eprintln!(
             "note: the redline cache could not be saved ({e}); the next build will redo the redlines"
+        );
+    }
+    if let Some(Err(e)) = search_cache {
+        eprintln!(
+            "note: the search cache could not be saved ({e}); the next build will index every chapter again"
         );
     }
     if !quiet() {

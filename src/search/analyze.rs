@@ -170,10 +170,16 @@ impl Analyzer {
 /// Byte ranges of the words of `text`: runs of letters and digits, with apostrophes inside a
 /// word kept in it ("don't") and a possessive "'s" left out ("children's" → "children").
 pub fn split_words(text: &str) -> Vec<(usize, usize)> {
+    let mut out = Vec::with_capacity(text.len() / 6);
+    for_each_word(text, |start, end| out.push((start, end)));
+    out
+}
+
+/// `split_words`, calling `f` with each word's byte range instead of collecting them.
+pub fn for_each_word(text: &str, mut f: impl FnMut(usize, usize)) {
     if text.is_ascii() {
-        return split_ascii_words(text.as_bytes());
+        return for_each_ascii_word(text.as_bytes(), f);
     }
-    let mut out = Vec::new();
     let mut start: Option<usize> = None;
     let mut chars = text.char_indices().peekable();
     while let Some((i, c)) = chars.next() {
@@ -185,27 +191,25 @@ pub fn split_words(text: &str) -> Vec<(usize, usize)> {
         if apostrophe && start.is_some() && chars.peek().is_some_and(|(_, n)| n.is_alphanumeric()) {
             // "children's": the word ends before the apostrophe when only "s" follows.
             let rest = &text[i + c.len_utf8()..];
-            let tail: String = rest.chars().take_while(|c| c.is_alphanumeric()).collect();
-            if tail.eq_ignore_ascii_case("s") {
-                out.push((start.take().unwrap_or(i), i));
+            let mut tail = rest.chars().take_while(|c| c.is_alphanumeric());
+            if tail.next().is_some_and(|c| c.eq_ignore_ascii_case(&'s')) && tail.next().is_none() {
+                f(start.take().unwrap_or(i), i);
                 // Skip the "s".
                 chars.next();
             }
             continue;
         }
         if let Some(s) = start.take() {
-            out.push((s, i));
+            f(s, i);
         }
     }
     if let Some(s) = start {
-        out.push((s, text.len()));
+        f(s, text.len());
     }
-    out
 }
 
-/// `split_words` for ASCII text, byte by byte (the same rules, much faster).
-fn split_ascii_words(b: &[u8]) -> Vec<(usize, usize)> {
-    let mut out = Vec::with_capacity(b.len() / 6);
+/// `for_each_word` for ASCII text, byte by byte (the same rules, much faster).
+fn for_each_ascii_word(b: &[u8], mut f: impl FnMut(usize, usize)) {
     let mut start: Option<usize> = None;
     let mut i = 0;
     while i < b.len() {
@@ -221,18 +225,17 @@ fn split_ascii_words(b: &[u8]) -> Vec<(usize, usize)> {
                 .position(|x| !x.is_ascii_alphanumeric())
                 .map_or(b.len(), |p| i + 1 + p);
             if tail_end == i + 2 && b[i + 1].eq_ignore_ascii_case(&b's') {
-                out.push((start.take().unwrap_or(i), i));
+                f(start.take().unwrap_or(i), i);
                 i += 1;
             }
         } else if let Some(s) = start.take() {
-            out.push((s, i));
+            f(s, i);
         }
         i += 1;
     }
     if let Some(s) = start {
-        out.push((s, b.len()));
+        f(s, b.len());
     }
-    out
 }
 
 #[cfg(test)]

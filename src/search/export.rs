@@ -19,7 +19,7 @@ use rayon::prelude::*;
 use serde::Serialize;
 
 use super::analyze::{STOP_WORDS, spelling_map};
-use super::{Corpus, Field, Stats, bm25};
+use super::{Corpus, Field, SearchDoc, length_factor, term_weight};
 use crate::model::Manual;
 use crate::render::OutputFile;
 use crate::timing::phase;
@@ -77,10 +77,7 @@ struct FragmentSection<'a> {
 /// The files of `search/` for `docs`.
 pub fn export(manual: &Manual, corpus: &Corpus) -> Vec<OutputFile> {
     let docs = &corpus.docs;
-    let stats = phase("  search statistics", || Stats::of(corpus));
-    let (mut files, shards) = phase("  search postings and shards", || {
-        write_shards(corpus, &stats)
-    });
+    let (mut files, shards) = phase("  search postings and shards", || write_shards(corpus));
 
     let mut chapter_docs = Vec::with_capacity(manual.chapters.len());
     let mut by_chapter: Vec<Vec<u32>> = vec![Vec::new(); manual.chapters.len()];
@@ -185,15 +182,7 @@ pub fn export(manual: &Manual, corpus: &Corpus) -> Vec<OutputFile> {
     files
 }
 
-/// A term's documents, with its score in each, and its document frequency (summed over the
-/// word fields: it orders a prefix's terms).
-#[derive(Debug, Default)]
-struct TermPostings {
-    df: u32,
-    list: Vec<(u32, f32)>,
-}
-
-/// Cuts the sorted terms into shard files of about `SHARD_BYTES`.
+/// Cuts the entries of the sorted terms into shard files of about `SHARD_BYTES`.
 #[derive(Default)]
 struct ShardWriter {
     files: Vec<OutputFile>,
@@ -201,77 +190,85 @@ struct ShardWriter {
     ranges: Vec<(String, String, String)>,
     current: Vec<u8>,
     count: u32,
-    first: String,
-    last: String,
-    /// The entry being written, kept to reuse its memory.
-    entry: Vec<u8>,
+    /// The first and last terms of the shard being written.
+    first: Option<Key>,
+    last: Option<Key>,
+}
+
+/// A term, by the ranks of its words: a word (`second` is `None`) or a pair of words.
+#[derive(Clone, Copy)]
+struct Key {
+    first: u32,
+    second: Option<u32>,
+}
+
+/// Terms in text order, and each one's rank in that order.
+struct Ranks<'a> {
+    vocabulary: &'a [String],
+    /// Term ids in text order.
+    order: Vec<u32>,
+    /// Each term id's place in `order`.
+    rank: Vec<u32>,
+}
+
+impl<'a> Ranks<'a> {
+    fn new(vocabulary: &'a [String]) -> Ranks<'a> {
+        let mut order: Vec<u32> = (0..vocabulary.len() as u32).collect();
+        order.par_sort_unstable_by(|&a, &b| vocabulary[a as usize].cmp(&vocabulary[b as usize]));
+        let mut rank = vec![0u32; vocabulary.len()];
+        for (r, &t) in order.iter().enumerate() {
+            rank[t as usize] = r as u32;
+        }
+        Ranks {
+            vocabulary,
+            order,
+            rank,
+        }
+    }
+
+    fn word(&self, rank: u32) -> &'a str {
+        &self.vocabulary[self.order[rank as usize] as usize]
+    }
+
+    fn text(&self, key: Key, out: &mut String) {
+        out.clear();
+        out.push_str(self.word(key.first));
+        if let Some(second) = key.second {
+            out.push(' ');
+            out.push_str(self.word(second));
+        }
+    }
 }
 
 impl ShardWriter {
-    /// Adds a word with its scored documents.
-    fn add_word(&mut self, term: &str, p: &TermPostings) {
-        let mut entry = std::mem::take(&mut self.entry);
-        entry.clear();
-        start_entry(&mut entry, term, p.df, p.list.len());
-        let mut previous = 0u32;
-        for &(doc, score) in &p.list {
-            varint(&mut entry, doc - previous);
-            previous = doc;
-            let scaled = (score * SCORE_SCALE).round().clamp(0.0, 16_777_215.0) as u32;
-            entry.extend_from_slice(&scaled.to_le_bytes()[..3]);
-        }
-        self.push(term, &entry);
-        self.entry = entry;
-    }
-
-    /// Adds a pair of words (`term` is "first second") with the documents it is in.
-    fn add_pair(&mut self, term: &str, docs: &[u32]) {
-        let mut entry = std::mem::take(&mut self.entry);
-        entry.clear();
-        start_entry(&mut entry, term, docs.len() as u32, docs.len());
-        let mut previous = 0u32;
-        for &doc in docs {
-            varint(&mut entry, doc - previous);
-            previous = doc;
-        }
-        self.push(term, &entry);
-        self.entry = entry;
-    }
-
-    fn push(&mut self, term: &str, entry: &[u8]) {
+    fn push(&mut self, ranks: &Ranks, key: Key, entry: &[u8]) {
         if !self.current.is_empty() && self.current.len() + entry.len() > SHARD_BYTES {
-            self.flush();
+            self.flush(ranks);
         }
         if self.count == 0 {
-            self.first = term.to_owned();
+            self.first = Some(key);
         }
-        self.last.clear();
-        self.last.push_str(term);
+        self.last = Some(key);
         self.current.extend_from_slice(entry);
         self.count += 1;
     }
 
-    fn flush(&mut self) {
-        if self.count == 0 {
+    fn flush(&mut self, ranks: &Ranks) {
+        let (Some(first), Some(last)) = (self.first.take(), self.last.take()) else {
             return;
-        }
+        };
         let name = format!("s/{}.bin", self.ranges.len());
-        let mut bytes = b"PBS1".to_vec();
+        let mut bytes = Vec::with_capacity(8 + self.current.len());
+        bytes.extend_from_slice(b"PBS1");
         bytes.extend_from_slice(&self.count.to_le_bytes());
         bytes.append(&mut self.current);
-        self.ranges.push((
-            std::mem::take(&mut self.first),
-            self.last.clone(),
-            name.clone(),
-        ));
+        let (mut a, mut b) = (String::new(), String::new());
+        ranks.text(first, &mut a);
+        ranks.text(last, &mut b);
+        self.ranges.push((a, b, name.clone()));
         self.files
             .push(OutputFile::new(format!("search/{name}"), bytes));
         self.count = 0;
-    }
-
-    fn finish(mut self) -> (Vec<OutputFile>, Vec<(String, String, String)>) {
-        self.flush();
-        (self.files, self.ranges)
     }
 }
 
@@ -284,152 +281,302 @@ fn start_entry(entry: &mut Vec<u8>, term: &str, df: u32, postings: usize) {
     entry.extend_from_slice(&(postings as u32).to_le_bytes());
 }
 
+/// A document's words, counted: (term, frequency) in term order for each word field.
+struct Counted {
+    runs: Vec<(u32, u32)>,
+    /// Where each word field's runs end in `runs`.
+    ends: [usize; 5],
+}
+
+impl Counted {
+    /// Counts with `tally`, a zeroed count for every term (left zeroed).
+    fn of(d: &SearchDoc, tally: &mut [u32]) -> Counted {
+        let mut runs = Vec::with_capacity(d.terms.iter().map(Vec::len).sum());
+        let mut ends = [0; 5];
+        for field in Field::WORDS {
+            let f = field as usize;
+            let first = runs.len();
+            for &t in &d.terms[f] {
+                if tally[t as usize] == 0 {
+                    runs.push((t, 0));
+                }
+                tally[t as usize] += 1;
+            }
+            for (t, tf) in &mut runs[first..] {
+                *tf = std::mem::take(&mut tally[*t as usize]);
+            }
+            ends[f] = runs.len();
+        }
+        Counted { runs, ends }
+    }
+
+    fn field(&self, f: usize) -> &[(u32, u32)] {
+        &self.runs[if f == 0 { 0 } else { self.ends[f - 1] }..self.ends[f]]
+    }
+}
+
+/// Postings grouped by term: term `t`'s are `items[starts[t]..starts[t + 1]]`.
+struct Grouped<T> {
+    starts: Vec<usize>,
+    items: Vec<T>,
+}
+
+impl<T: Copy + Default> Grouped<T> {
+    /// Groups the items that `each(i, emit)` emits, as `emit(group, item)`, for `i` in
+    /// `0..lists`: in that order, so that each group keeps it. `each` is called twice for
+    /// every `i` (once to count, once to place), and must emit the same both times.
+    fn new(groups: usize, lists: usize, each: impl Fn(usize, &mut dyn FnMut(u32, T))) -> Self {
+        let mut starts = vec![0usize; groups + 1];
+        for i in 0..lists {
+            each(i, &mut |g, _| starts[g as usize + 1] += 1);
+        }
+        for g in 0..groups {
+            starts[g + 1] += starts[g];
+        }
+        let mut next = starts.clone();
+        let mut items = vec![T::default(); starts[groups]];
+        for i in 0..lists {
+            each(i, &mut |g, value| {
+                let at = &mut next[g as usize];
+                items[*at] = value;
+                *at += 1;
+            });
+        }
+        Grouped { starts, items }
+    }
+
+    fn group(&self, g: usize) -> &[T] {
+        &self.items[self.starts[g]..self.starts[g + 1]]
+    }
+}
+
 /// Every word's documents with their scores, and every pair of adjacent words' documents (for
 /// phrases), written into shards in the order of the terms' text.
 ///
 /// Pairs are never made into strings to be sorted: with each term's rank in text order, a
 /// pair "a b" sorts by (rank of a, rank of b), and a word by (its rank, before any pair),
 /// which is the order of their text since terms hold no character at or below the space.
-fn write_shards(
-    corpus: &Corpus,
-    stats: &Stats,
-) -> (Vec<OutputFile>, Vec<(String, String, String)>) {
-    let vocabulary = &corpus.vocabulary;
-    let mut order: Vec<u32> = (0..vocabulary.len() as u32).collect();
-    order.par_sort_unstable_by(|&a, &b| vocabulary[a as usize].cmp(&vocabulary[b as usize]));
-    let mut rank = vec![0u32; vocabulary.len()];
-    for (r, &t) in order.iter().enumerate() {
-        rank[t as usize] = r as u32;
-    }
-    let words = phase("    search word scores", || word_postings(corpus, stats));
+fn write_shards(corpus: &Corpus) -> (Vec<OutputFile>, Vec<(String, String, String)>) {
+    let ranks = phase("    search term order", || Ranks::new(&corpus.vocabulary));
+    let n = corpus.vocabulary.len();
+    let docs = corpus.docs.len();
+    let counted: Vec<Counted> = phase("    search word counts", || {
+        corpus
+            .docs
+            .par_iter()
+            .map_init(|| vec![0u32; n], |tally, d| Counted::of(d, tally))
+            .collect()
+    });
 
-    // Pairs: (rank of first, rank of second, document), packed in one u64 where they fit
-    // (ranks below 2^20, documents below 2^24), sorted.
-    let packed = vocabulary.len() < (1 << 20) && corpus.docs.len() < (1 << 24);
-    let per_doc: Vec<Vec<u64>> = corpus
-        .docs
-        .par_iter()
-        .map(|d| {
-            let mut keys: Vec<u64> = d
-                .pairs()
-                .map(|(a, b)| (u64::from(rank[a as usize]) << 32) | u64::from(rank[b as usize]))
-                .collect();
-            keys.sort_unstable();
-            keys.dedup();
-            keys
-        })
+    // Collection statistics per word field: each term's document frequency, and the total
+    // number of terms (for the average length).
+    let (doc_freq, total_terms) = phase("    search statistics", || statistics(&counted, n));
+    let weights: Vec<Vec<f32>> = doc_freq
+        .iter()
+        .map(|df| df.iter().map(|&df| term_weight(df, docs)).collect())
         .collect();
-    // (pair key, document), sorted by key then document.
-    let pairs: Vec<(u64, u32)> = phase("    search pair sort", || {
-        if packed {
-            let mut all: Vec<u64> = Vec::with_capacity(per_doc.iter().map(Vec::len).sum());
-            for (doc, keys) in per_doc.iter().enumerate() {
-                all.extend(
-                    keys.iter()
-                        .map(|k| ((k >> 32) << 44) | ((k & 0xf_ffff) << 24) | doc as u64),
-                );
+
+    // Each document's words with their scores: BM25 summed over the word fields with their
+    // boosts, in field order, as tantivy sums a word's field clauses.
+    let scored: Vec<Vec<(u32, f32)>> = phase("    search word scores", || {
+        corpus
+            .docs
+            .par_iter()
+            .zip(&counted)
+            .map_init(
+                || (vec![f32::NAN; n], Vec::new()),
+                |scratch, (d, c)| {
+                    // Summed in field order: `total` holds each term's sum so far, and `NaN`
+                    // where it has none (no score is `NaN`).
+                    let (total, merged) = scratch;
+                    merged.clear();
+                    for field in Field::WORDS {
+                        let f = field as usize;
+                        let average = total_terms[f] as f32 / docs as f32;
+                        let factor = length_factor(d.terms[f].len() as u32, average);
+                        for &(t, tf) in c.field(f) {
+                            let tf = tf as f32;
+                            let bm25 = weights[f][t as usize] * (tf / (tf + factor));
+                            let score = field.boost() * bm25;
+                            let sum = &mut total[t as usize];
+                            if sum.is_nan() {
+                                *sum = score;
+                                merged.push(t);
+                            } else {
+                                *sum += score;
+                            }
+                        }
+                    }
+                    // By rank, for grouping below.
+                    merged
+                        .iter()
+                        .map(|&t| {
+                            let score = std::mem::replace(&mut total[t as usize], f32::NAN);
+                            (ranks.rank[t as usize], score)
+                        })
+                        .collect()
+                },
+            )
+            .collect()
+    });
+    let words: Grouped<(u32, f32)> = phase("    search word postings", || {
+        Grouped::new(n, scored.len(), |doc, emit| {
+            for &(r, score) in &scored[doc] {
+                emit(r, (doc as u32, score));
             }
-            all.par_sort_unstable();
-            all.into_iter()
-                .map(|p| {
-                    (
-                        (((p >> 44) << 32) | ((p >> 24) & 0xf_ffff)),
-                        (p & 0xff_ffff) as u32,
-                    )
-                })
-                .collect()
-        } else {
-            let mut all: Vec<(u64, u32)> = Vec::with_capacity(per_doc.iter().map(Vec::len).sum());
-            for (doc, keys) in per_doc.iter().enumerate() {
-                all.extend(keys.iter().map(|&k| (k, doc as u32)));
+        })
+    });
+    drop(scored);
+
+    // Pairs of adjacent words, grouped by the first word's rank, then sorted by the second's
+    // rank and the document, as (second rank << 32 | document), and made unique.
+    let mut pairs: Grouped<u64> = phase("    search pairs", || {
+        Grouped::new(n, docs, |doc, emit| {
+            for (a, b) in corpus.docs[doc].pairs() {
+                let second = u64::from(ranks.rank[b as usize]);
+                emit(ranks.rank[a as usize], (second << 32) | doc as u64);
             }
-            all.par_sort_unstable();
-            all
+        })
+    });
+    phase("    search pair sort", || {
+        let mut groups: Vec<&mut [u64]> = Vec::with_capacity(n);
+        let mut rest = pairs.items.as_mut_slice();
+        for g in 0..n {
+            let (group, tail) = rest.split_at_mut(pairs.starts[g + 1] - pairs.starts[g]);
+            groups.push(group);
+            rest = tail;
         }
+        groups.par_iter_mut().for_each(|g| g.sort_unstable());
+    });
+
+    // Each term's entry, made in parallel over runs of ranks, then cut into shards in order.
+    let postings = Postings {
+        ranks: &ranks,
+        words,
+        pairs,
+        word_df: (0..n)
+            .map(|t| doc_freq.iter().map(|df| df[t]).sum())
+            .collect(),
+    };
+    const RUN: usize = 512;
+    let runs: Vec<Entries> = phase("    search entries", || {
+        (0..n.div_ceil(RUN))
+            .into_par_iter()
+            .map(|run| postings.entries(run * RUN..((run + 1) * RUN).min(n)))
+            .collect()
     });
 
     let mut shards = ShardWriter::default();
-    let mut term = String::new();
-    let mut docs: Vec<u32> = Vec::new();
-    let mut next = 0;
-    for (r, &t) in order.iter().enumerate() {
-        let word = &words[t as usize];
-        if !word.list.is_empty() {
-            shards.add_word(&vocabulary[t as usize], word);
-        }
-        // Then every pair that starts with this word, in order.
-        while next < pairs.len() && (pairs[next].0 >> 32) as usize == r {
-            let key = pairs[next].0;
-            docs.clear();
-            while next < pairs.len() && pairs[next].0 == key {
-                docs.push(pairs[next].1);
-                next += 1;
+    phase("    search shards", || {
+        for run in &runs {
+            let mut at = 0;
+            for &(key, end) in &run.ends {
+                shards.push(&ranks, key, &run.bytes[at..end]);
+                at = end;
             }
-            term.clear();
-            term.push_str(&vocabulary[t as usize]);
-            term.push(' ');
-            term.push_str(&vocabulary[order[(key & 0xffff_ffff) as usize] as usize]);
-            shards.add_pair(&term, &docs);
         }
-    }
-    shards.finish()
+    });
+    shards.flush(&ranks);
+    (shards.files, shards.ranges)
 }
 
-/// Every word's documents with their scores: tantivy's BM25 summed over the word fields with
-/// their boosts.
-fn word_postings(corpus: &Corpus, stats: &Stats) -> Vec<TermPostings> {
-    let per_doc: Vec<Vec<(u32, f32)>> = corpus
-        .docs
-        .par_iter()
-        .map(|d| {
-            let mut scores: Vec<(u32, f32)> = Vec::new();
-            let mut sorted = Vec::new();
-            for field in Field::WORDS {
-                let f = field as usize;
-                let terms = &d.terms[f];
-                sorted.clear();
-                sorted.extend_from_slice(terms);
-                sorted.sort_unstable();
-                for run in sorted.chunk_by(|a, b| a == b) {
-                    let t = run[0];
-                    let s = field.boost()
-                        * bm25(
-                            run.len() as u32,
-                            terms.len() as u32,
-                            stats.doc_freq[f][t as usize],
-                            stats.docs,
-                            stats.total_terms[f],
-                        );
-                    scores.push((t, s));
+/// Every term's postings: words' documents with their scores, pairs' documents.
+struct Postings<'a> {
+    ranks: &'a Ranks<'a>,
+    /// By rank: (document, score).
+    words: Grouped<(u32, f32)>,
+    /// By the rank of the pair's first word: (second word's rank << 32 | document), sorted.
+    pairs: Grouped<u64>,
+    /// By term id: document frequency summed over the word fields (it orders a prefix's terms).
+    word_df: Vec<u32>,
+}
+
+/// The entries of a run of terms, one after another, and where each ends.
+struct Entries {
+    bytes: Vec<u8>,
+    ends: Vec<(Key, usize)>,
+}
+
+impl Postings<'_> {
+    /// The entries of the terms whose ranks are in `range`: each word, then the pairs that
+    /// start with it.
+    fn entries(&self, range: std::ops::Range<usize>) -> Entries {
+        let (words, pairs, ranks) = (&self.words, &self.pairs, self.ranks);
+        // About what the entries take, so that the buffer is not grown and copied.
+        let postings = words.starts[range.end] - words.starts[range.start];
+        let paired = pairs.starts[range.end] - pairs.starts[range.start];
+        let mut bytes = Vec::with_capacity(postings * 5 + paired * 3);
+        let mut ends = Vec::new();
+        let mut term = String::new();
+        for r in range {
+            let first = r as u32;
+            let postings = words.group(r);
+            if !postings.is_empty() {
+                let df = self.word_df[ranks.order[r] as usize];
+                start_entry(&mut bytes, ranks.word(first), df, postings.len());
+                let mut previous = 0u32;
+                for &(doc, score) in postings {
+                    varint(&mut bytes, doc - previous);
+                    previous = doc;
+                    let scaled = (score * SCORE_SCALE).round().clamp(0.0, 16_777_215.0) as u32;
+                    bytes.extend_from_slice(&scaled.to_le_bytes()[..3]);
                 }
+                let key = Key {
+                    first,
+                    second: None,
+                };
+                ends.push((key, bytes.len()));
             }
-            // Summed in field order, as tantivy sums a word's field clauses.
-            scores.sort_by_key(|(t, _)| *t);
-            let mut merged: Vec<(u32, f32)> = Vec::with_capacity(scores.len());
-            for (t, s) in scores {
-                match merged.last_mut() {
-                    Some((last, total)) if *last == t => *total += s,
-                    _ => merged.push((t, s)),
+            for same in pairs.group(r).chunk_by(|a, b| a >> 32 == b >> 32) {
+                let key = Key {
+                    first,
+                    second: Some((same[0] >> 32) as u32),
+                };
+                // A document can have the same pair more than once.
+                let count = 1 + same.windows(2).filter(|w| w[0] != w[1]).count();
+                ranks.text(key, &mut term);
+                start_entry(&mut bytes, &term, count as u32, count);
+                let mut previous = None;
+                for &p in same {
+                    let doc = p as u32;
+                    if previous != Some(doc) {
+                        varint(&mut bytes, doc - previous.unwrap_or(0));
+                        previous = Some(doc);
+                    }
                 }
+                ends.push((key, bytes.len()));
             }
-            merged
-        })
-        .collect();
-    let mut words: Vec<TermPostings> = (0..corpus.vocabulary.len())
-        .map(|_| TermPostings::default())
-        .collect();
-    for (t, p) in words.iter_mut().enumerate() {
-        p.df = Field::WORDS
-            .iter()
-            .map(|f| stats.doc_freq[*f as usize][t])
-            .sum();
-    }
-    for (doc, list) in per_doc.into_iter().enumerate() {
-        for (t, score) in list {
-            words[t as usize].list.push((doc as u32, score));
         }
+        Entries { bytes, ends }
     }
-    words
+}
+
+/// Document frequencies (per word field, by term id) and total terms per field.
+fn statistics(counted: &[Counted], terms: usize) -> (Vec<Vec<u32>>, Vec<u64>) {
+    let fields = Field::WORDS.len();
+    let zero = || (vec![vec![0u32; terms]; fields], vec![0u64; fields]);
+    counted
+        .par_iter()
+        .fold(zero, |(mut df, mut total), c| {
+            for (f, (df, total)) in df.iter_mut().zip(total.iter_mut()).enumerate() {
+                for &(t, tf) in c.field(f) {
+                    df[t as usize] += 1;
+                    *total += u64::from(tf);
+                }
+            }
+            (df, total)
+        })
+        .reduce(zero, |(mut a, mut at), (b, bt)| {
+            for (fa, fb) in a.iter_mut().zip(b) {
+                for (x, y) in fa.iter_mut().zip(fb) {
+                    *x += y;
+                }
+            }
+            for (x, y) in at.iter_mut().zip(bt) {
+                *x += y;
+            }
+            (a, at)
+        })
 }
 
 fn varint(out: &mut Vec<u8>, mut n: u32) {

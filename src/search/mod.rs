@@ -9,11 +9,14 @@
 //! filters: a phrase's words score as words).
 
 pub mod analyze;
+pub mod cache;
 pub mod export;
 pub mod index;
 pub mod query;
 
-use std::collections::HashMap;
+use std::sync::Arc;
+
+use rustc_hash::FxHashMap;
 
 use crate::markdown::Rendered;
 use crate::model::Manual;
@@ -79,8 +82,8 @@ pub struct SearchDoc {
     /// The section's anchor; `None` for a chapter's introduction.
     pub anchor: Option<String>,
     pub section_title: String,
-    /// The section's text, for snippets.
-    pub text: String,
+    /// The section's text, for snippets (shared with the chapter's rendering).
+    pub text: Arc<str>,
     /// The terms (ids in `Corpus::vocabulary`) of each word field, in `Field::WORDS` order.
     pub terms: [Vec<u32>; 5],
 }
@@ -102,44 +105,15 @@ pub struct Corpus {
     pub vocabulary: Vec<String>,
 }
 
-/// A fast, non-cryptographic hash (FNV-1a for bytes, a multiply for integers) for the maps of
-/// words and term pairs, which are hashed millions of times on a large manual.
-#[derive(Default, Clone, Copy)]
-pub struct FastHash;
-
-impl std::hash::BuildHasher for FastHash {
-    type Hasher = FastHasher;
-    fn build_hasher(&self) -> FastHasher {
-        FastHasher(0xcbf2_9ce4_8422_2325)
-    }
-}
-
-pub struct FastHasher(u64);
-
-impl std::hash::Hasher for FastHasher {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        for b in bytes {
-            self.0 = (self.0 ^ u64::from(*b)).wrapping_mul(0x100_0000_01b3);
-        }
-    }
-    fn write_u64(&mut self, n: u64) {
-        self.0 = (self.0 ^ n ^ (n >> 29)).wrapping_mul(0x9e37_79b9_7f4a_7c15);
-    }
-}
-
 /// Terms as ids, with the term of every word seen kept, so that each distinct word is
 /// analysed (stemmed) once. One per thread while documents are made, merged afterwards.
 #[derive(Default)]
 struct Interner {
     analyzer: Analyzer,
-    ids: HashMap<String, u32, FastHash>,
+    ids: FxHashMap<String, u32>,
     terms: Vec<String>,
-    /// Lower-cased word → its term id (`None`: a stop word or too long).
-    seen: HashMap<String, Option<u32>, FastHash>,
-    scratch: String,
+    /// Each word as written → its term id (`None`: a stop word or too long).
+    seen: FxHashMap<Box<str>, Option<u32>>,
 }
 
 impl Interner {
@@ -155,37 +129,34 @@ impl Interner {
 
     /// The term ids of `text`, in order.
     fn analyze(&mut self, text: &str) -> Vec<u32> {
-        let mut out = Vec::new();
-        for (start, end) in analyze::split_words(text) {
-            self.scratch.clear();
+        let mut out = Vec::with_capacity(text.len() / 5);
+        analyze::for_each_word(text, |start, end| {
             let word = &text[start..end];
-            if word.bytes().all(|b| b.is_ascii_alphanumeric()) {
-                self.scratch.push_str(word);
-                self.scratch.make_ascii_lowercase();
-            } else {
-                self.scratch.extend(
-                    word.chars()
-                        .filter(|c| *c != '\'' && *c != '\u{2019}')
-                        .flat_map(char::to_lowercase),
-                );
-            }
-            let id = match self.seen.get(self.scratch.as_str()) {
+            let id = match self.seen.get(word) {
                 Some(id) => *id,
                 None => {
-                    let word = self.scratch.clone();
-                    let id = self.analyzer.term(&word).map(|t| self.intern(&t));
-                    self.seen.insert(word, id);
+                    let id = self.analyzer.term(word).map(|t| self.intern(&t));
+                    self.seen.insert(word.into(), id);
                     id
                 }
             };
             out.extend(id);
-        }
+        });
         out
     }
 }
 
 /// The documents of a manual: one per section, and one per chapter introduction.
-pub fn documents(manual: &Manual, rendered: &[std::sync::Arc<Rendered>]) -> Corpus {
+pub fn documents(manual: &Manual, rendered: &[Arc<Rendered>]) -> Corpus {
+    documents_with(manual, rendered, None)
+}
+
+/// `documents`, taking each chapter's terms from `cache` where its key (in `keys`) is there.
+pub fn documents_with(
+    manual: &Manual,
+    rendered: &[Arc<Rendered>],
+    cache: Option<(&cache::Cache, &[cache::Key])>,
+) -> Corpus {
     use rayon::prelude::*;
     let parts: Vec<(Interner, Vec<SearchDoc>)> = manual
         .chapters
@@ -194,7 +165,8 @@ pub fn documents(manual: &Manual, rendered: &[std::sync::Arc<Rendered>]) -> Corp
         .fold(
             || (Interner::default(), Vec::new()),
             |(mut interner, mut docs), (i, _)| {
-                chapter_documents(manual, &rendered[i], i, &mut interner, &mut docs);
+                let cached = cache.and_then(|(cache, keys)| cache.chapter(&keys[i]));
+                chapter_documents(manual, &rendered[i], i, cached, &mut interner, &mut docs);
                 (interner, docs)
             },
         )
@@ -221,36 +193,57 @@ fn chapter_documents(
     manual: &Manual,
     r: &Rendered,
     i: usize,
+    cached: Option<cache::ChapterTerms>,
     interner: &mut Interner,
     docs: &mut Vec<SearchDoc>,
 ) {
     let chapter = &manual.chapters[i];
+    let first = r.texts.first().cloned().unwrap_or_default();
+    let intro: Arc<str> = match chapter.summary.as_deref().filter(|s| !s.is_empty()) {
+        Some(summary) if first.is_empty() => summary.into(),
+        Some(summary) => format!("{summary} {first}").into(),
+        None => first,
+    };
+    let sections = r.sections.iter().zip(r.texts.iter().skip(1));
+    let all: Vec<(Option<String>, String, Arc<str>)> =
+        std::iter::once((None, String::new(), intro))
+            .chain(sections.map(|(s, text)| {
+                (
+                    Some(s.anchor.clone()),
+                    section_label(&s.number, &s.title),
+                    text.clone(),
+                )
+            }))
+            // A chapter whose text starts with its first section has no introduction to find.
+            .filter(|(anchor, _, text)| {
+                anchor.is_some() || !text.is_empty() || r.sections.is_empty()
+            })
+            .collect();
+    if let Some(cached) = cached.filter(|c| c.docs.len() == all.len()) {
+        let ids: Vec<u32> = cached.terms.iter().map(|t| interner.intern(t)).collect();
+        for ((anchor, section_title, text), fields) in all.into_iter().zip(cached.docs) {
+            docs.push(SearchDoc {
+                chapter: i,
+                anchor,
+                section_title,
+                text,
+                terms: fields.map(|mut f| {
+                    for t in &mut f {
+                        *t = ids[*t as usize];
+                    }
+                    f
+                }),
+            });
+        }
+        return;
+    }
     let title = interner.analyze(&chapter.title);
     let keywords: Vec<u32> = chapter
         .keywords
         .iter()
         .flat_map(|k| interner.analyze(k))
         .collect();
-    let mut intro = chapter.summary.clone().unwrap_or_default();
-    if let Some(first) = r.texts.first().filter(|t| !t.is_empty()) {
-        if !intro.is_empty() {
-            intro.push(' ');
-        }
-        intro.push_str(first);
-    }
-    let sections = r.sections.iter().zip(r.texts.iter().skip(1));
-    let all = std::iter::once((None, String::new(), intro)).chain(sections.map(|(s, text)| {
-        (
-            Some(s.anchor.clone()),
-            section_label(&s.number, &s.title),
-            text.clone(),
-        )
-    }));
     for (anchor, section_title, text) in all {
-        if anchor.is_none() && text.is_empty() && !r.sections.is_empty() {
-            // A chapter whose text starts with its first section has no introduction to find.
-            continue;
-        }
         let section = interner.analyze(&section_title);
         let body = interner.analyze(&text);
         let also = glossary_synonyms(manual, interner, &[&chapter.title, &section_title, &text]);
@@ -308,75 +301,31 @@ fn glossary_synonyms(manual: &Manual, interner: &mut Interner, texts: &[&str]) -
     out
 }
 
-/// Document frequencies (per word field, by term id) and total terms per field.
-type Counts = (Vec<Vec<u32>>, Vec<u64>);
+/// BM25 as tantivy computes it (k1 = 1.2, b = 0.75, field lengths quantised to its 256
+/// field-norm codes), so that the browser's precomputed scores rank as `procbook search` does:
+/// `term_weight(df, docs) * (tf / (tf + length_factor(len, average)))`, in f32, in that
+/// order. The two factors are apart so that each is computed once for all the postings that
+/// share it.
+const K1: f32 = 1.2;
+const B: f32 = 0.75;
 
-/// Collection statistics BM25 needs, per word field: document frequency of each term (by id)
-/// and the total number of terms.
-pub struct Stats {
-    pub docs: usize,
-    pub doc_freq: Vec<Vec<u32>>,
-    pub total_terms: Vec<u64>,
-}
-
-impl Stats {
-    pub fn of(corpus: &Corpus) -> Stats {
-        use rayon::prelude::*;
-        let n = corpus.vocabulary.len();
-        let fields = Field::WORDS.len();
-        let zero = || (vec![vec![0u32; n]; fields], vec![0u64; fields]);
-        // Counted per thread, then summed.
-        let (doc_freq, total_terms) = corpus
-            .docs
-            .par_iter()
-            .fold(
-                || (zero(), Vec::new()),
-                |((mut df, mut total), mut scratch): (Counts, Vec<u32>), d| {
-                    for (f, terms) in d.terms.iter().enumerate() {
-                        total[f] += terms.len() as u64;
-                        scratch.clear();
-                        scratch.extend_from_slice(terms);
-                        scratch.sort_unstable();
-                        scratch.dedup();
-                        for &t in &scratch {
-                            df[f][t as usize] += 1;
-                        }
-                    }
-                    ((df, total), scratch)
-                },
-            )
-            .map(|(counts, _)| counts)
-            .reduce(zero, |(mut a, mut at), (b, bt)| {
-                for (fa, fb) in a.iter_mut().zip(b) {
-                    for (x, y) in fa.iter_mut().zip(fb) {
-                        *x += y;
-                    }
-                }
-                for (x, y) in at.iter_mut().zip(bt) {
-                    *x += y;
-                }
-                (a, at)
-            });
-        Stats {
-            docs: corpus.docs.len(),
-            doc_freq,
-            total_terms,
-        }
-    }
-}
-
-/// BM25 exactly as tantivy computes it (k1 = 1.2, b = 0.75, field lengths quantised to its
-/// 256 field-norm codes), so that the browser's precomputed scores rank as `procbook search` does.
-pub fn bm25(term_freq: u32, field_len: u32, doc_freq: u32, docs: usize, total_terms: u64) -> f32 {
-    const K1: f32 = 1.2;
-    const B: f32 = 0.75;
+/// A term's weight in a field: its inverse document frequency × (1 + k1).
+pub fn term_weight(doc_freq: u32, docs: usize) -> f32 {
     let x = ((docs as u64 - doc_freq as u64) as f32 + 0.5) / (doc_freq as f32 + 0.5);
-    let idf = (1.0 + x).ln();
-    let average = total_terms as f32 / docs as f32;
+    (1.0 + x).ln() * (1.0 + K1)
+}
+
+/// A field's length factor, from its length (in terms) and the field's average length.
+pub fn length_factor(field_len: u32, average: f32) -> f32 {
     let norm = tantivy::fieldnorm::FieldNormReader::id_to_fieldnorm(
         tantivy::fieldnorm::FieldNormReader::fieldnorm_to_id(field_len),
     );
+    K1 * (1.0 - B + B * norm as f32 / average)
+}
+
+/// BM25 of one term in one field of one document.
+pub fn bm25(term_freq: u32, field_len: u32, doc_freq: u32, docs: usize, total_terms: u64) -> f32 {
+    let average = total_terms as f32 / docs as f32;
     let tf = term_freq as f32;
-    let weight = idf * (1.0 + K1);
-    weight * (tf / (tf + K1 * (1.0 - B + B * norm as f32 / average)))
+    term_weight(doc_freq, docs) * (tf / (tf + length_factor(field_len, average)))
 }

@@ -1,0 +1,337 @@
+//! The search cache, in `.procbook/search.cache` beside the manual, so that a build analyses
+//! only the chapters whose words changed, and reuses the whole static export when nothing it
+//! is made from changed (a template edit, a second build).
+//!
+//! It holds, for each chapter, a key (SHA-256 of everything its search documents are made
+//! from: its title, keywords, summary, sections and text, the glossary, and the analysis) with
+//! the chapter's terms; and the export's files with a key of all the chapters' keys and what
+//! else the export holds (numbers, titles, addresses, parts). A cache that is missing,
+//! unreadable, damaged or of another version is ignored: the build then does all the work, and
+//! writes a new one.
+//!
+//! Format, little-endian: the `FORMAT` line; u32 chapter count, then per chapter the key
+//! (16 bytes), u32 term count, each term as u16 length and UTF-8, u32 document count, and per
+//! document 5 × (u32 length, then that many u32 term numbers, which index the chapter's
+//! terms); then the export's key (16 bytes), u32 file count, and per file u32 path length,
+//! the path, u32 length and the bytes.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use sha2::{Digest, Sha256};
+
+use super::Corpus;
+use crate::history::cache::CACHE_DIR;
+use crate::markdown::Rendered;
+use crate::model::Manual;
+use crate::render::OutputFile;
+
+/// Change when the analysis, the documents or the export change, so that old caches are
+/// ignored. The crate's version is part of every key as well.
+const FORMAT: &[u8] = b"procbook search cache 1\n";
+const FILE: &str = "search.cache";
+
+pub type Key = [u8; 16];
+
+/// Where the cache is kept for the manual at `root`.
+pub fn path(root: &Path) -> PathBuf {
+    root.join(CACHE_DIR).join(FILE)
+}
+
+/// A loaded cache: each chapter's terms (as byte ranges into the file) and the export.
+#[derive(Default)]
+pub struct Cache {
+    bytes: bytes::Bytes,
+    chapters: HashMap<Key, std::ops::Range<usize>>,
+    export: Option<(Key, Vec<OutputFile>)>,
+}
+
+/// One chapter's documents' terms, decoded: the chapter's terms, and each document's five
+/// word fields as numbers into them.
+pub struct ChapterTerms<'a> {
+    pub terms: Vec<&'a str>,
+    pub docs: Vec<[Vec<u32>; 5]>,
+}
+
+impl Cache {
+    /// The cache of the manual at `root`, or an empty one when there is none or it can't be
+    /// read.
+    pub fn load(root: &Path) -> Cache {
+        std::fs::read(path(root))
+            .ok()
+            .and_then(Cache::decode)
+            .unwrap_or_default()
+    }
+
+    fn decode(bytes: Vec<u8>) -> Option<Cache> {
+        let bytes = bytes::Bytes::from(bytes);
+        let mut r = Reader {
+            bytes: &bytes,
+            at: 0,
+        };
+        if r.take(FORMAT.len())? != FORMAT {
+            return None;
+        }
+        let mut chapters = HashMap::new();
+        for _ in 0..r.u32()? {
+            let key: Key = r.take(16)?.try_into().ok()?;
+            let start = r.at;
+            for _ in 0..r.u32()? {
+                let len = r.u16()? as usize;
+                r.take(len)?;
+            }
+            for _ in 0..r.u32()? {
+                for _ in 0..5 {
+                    let len = r.u32()? as usize;
+                    r.take(len.checked_mul(4)?)?;
+                }
+            }
+            chapters.insert(key, start..r.at);
+        }
+        let key: Key = r.take(16)?.try_into().ok()?;
+        let mut files = Vec::new();
+        for _ in 0..r.u32()? {
+            let len = r.u32()? as usize;
+            let path = std::str::from_utf8(r.take(len)?).ok()?.to_owned();
+            let len = r.u32()? as usize;
+            let start = r.at;
+            r.take(len)?;
+            // A view of the cache's bytes, not a copy.
+            files.push(OutputFile::new(path, bytes.slice(start..start + len)));
+        }
+        (r.at == bytes.len()).then_some(Cache {
+            chapters,
+            export: Some((key, files)),
+            bytes,
+        })
+    }
+
+    /// The terms kept for the chapter with `key`, if any (and if they can be read).
+    pub fn chapter(&self, key: &Key) -> Option<ChapterTerms<'_>> {
+        let range = self.chapters.get(key)?;
+        let mut r = Reader {
+            bytes: &self.bytes[range.clone()],
+            at: 0,
+        };
+        let count = r.u32()? as usize;
+        let mut terms = Vec::with_capacity(count);
+        for _ in 0..count {
+            let len = r.u16()? as usize;
+            terms.push(std::str::from_utf8(r.take(len)?).ok()?);
+        }
+        let mut docs = Vec::new();
+        for _ in 0..r.u32()? {
+            let mut fields: [Vec<u32>; 5] = Default::default();
+            for field in &mut fields {
+                let len = r.u32()? as usize;
+                let raw = r.take(len * 4)?;
+                field.extend(
+                    raw.chunks_exact(4)
+                        .map(|b| u32::from_le_bytes(b.try_into().expect("four bytes"))),
+                );
+                if field.iter().any(|&t| t as usize >= terms.len()) {
+                    return None;
+                }
+            }
+            docs.push(fields);
+        }
+        Some(ChapterTerms { terms, docs })
+    }
+
+    /// The export's files, when they were made from what `key` names.
+    pub fn export(&self, key: &Key) -> Option<&[OutputFile]> {
+        match &self.export {
+            Some((k, files)) if k == key => Some(files),
+            _ => None,
+        }
+    }
+}
+
+/// The cache's bytes for `corpus` (whose chapters have `keys`) and its export `files`.
+pub fn encode(corpus: &Corpus, keys: &[Key], export: &Key, files: &[OutputFile]) -> Vec<u8> {
+    let mut out = FORMAT.to_vec();
+    // What the terms and the files take, at least, so that `out` is seldom grown and copied.
+    let terms: usize = corpus
+        .docs
+        .iter()
+        .map(|d| d.terms.iter().map(Vec::len).sum::<usize>())
+        .sum();
+    let files_len: usize = files.iter().map(|f| 8 + f.path.len() + f.bytes.len()).sum();
+    out.reserve(terms * 4 + corpus.docs.len() * 20 + keys.len() * 24 + files_len);
+    let mut by_chapter: Vec<Vec<usize>> = vec![Vec::new(); keys.len()];
+    for (i, d) in corpus.docs.iter().enumerate() {
+        by_chapter[d.chapter].push(i);
+    }
+    put_u32(&mut out, keys.len());
+    // Each term's number in the chapter being written (`u32::MAX`: not in it).
+    let mut local = vec![u32::MAX; corpus.vocabulary.len()];
+    let mut terms = Vec::new();
+    for (key, docs) in keys.iter().zip(&by_chapter) {
+        out.extend_from_slice(key);
+        // The chapter's terms, numbered in the order they first appear.
+        for &t in &terms {
+            local[t as usize] = u32::MAX;
+        }
+        terms.clear();
+        for &d in docs {
+            for field in &corpus.docs[d].terms {
+                for &t in field {
+                    if local[t as usize] == u32::MAX {
+                        local[t as usize] = terms.len() as u32;
+                        terms.push(t);
+                    }
+                }
+            }
+        }
+        put_u32(&mut out, terms.len());
+        for &t in &terms {
+            let term = corpus.vocabulary[t as usize].as_bytes();
+            // Terms are at most 40 characters (`analyze::MAX_WORD`), so 160 bytes.
+            out.extend_from_slice(&(term.len() as u16).to_le_bytes());
+            out.extend_from_slice(term);
+        }
+        put_u32(&mut out, docs.len());
+        for &d in docs {
+            for field in &corpus.docs[d].terms {
+                put_u32(&mut out, field.len());
+                for &t in field {
+                    out.extend_from_slice(&local[t as usize].to_le_bytes());
+                }
+            }
+        }
+    }
+    out.extend_from_slice(export);
+    put_u32(&mut out, files.len());
+    for f in files {
+        put_u32(&mut out, f.path.len());
+        out.extend_from_slice(f.path.as_bytes());
+        put_u32(&mut out, f.bytes.len());
+        out.extend_from_slice(&f.bytes);
+    }
+    out
+}
+
+/// Replaces the cache file whole (a temporary file renamed into place). A cache that cannot be
+/// written is no error: the next build does the work again.
+pub fn save(root: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let dir = root.join(CACHE_DIR);
+    std::fs::create_dir_all(&dir)?;
+    let tmp = dir.join(format!(".{FILE}.tmp-{}", std::process::id()));
+    std::fs::write(&tmp, bytes)?;
+    std::fs::rename(&tmp, path(root))
+}
+
+/// What every key starts from: the format, the crate's version, the analysis's tables and
+/// the glossary (whose names become synonyms).
+fn base(manual: &Manual) -> Sha256 {
+    let mut h = Sha256::new();
+    h.update(FORMAT);
+    field(&mut h, env!("CARGO_PKG_VERSION"));
+    for w in super::analyze::STOP_WORDS {
+        field(&mut h, w);
+    }
+    let mut spellings: Vec<_> = super::analyze::spelling_map().iter().collect();
+    spellings.sort();
+    for (gb, us) in spellings {
+        field(&mut h, gb);
+        field(&mut h, us);
+    }
+    for e in &manual.glossary.entries {
+        field(&mut h, &e.term);
+        field(&mut h, e.expansion.as_deref().unwrap_or("\u{0}"));
+        h.update((e.aliases.len() as u64).to_le_bytes());
+        for a in &e.aliases {
+            field(&mut h, a);
+        }
+    }
+    h
+}
+
+/// A string, with its length first so that no two lists of strings hash alike.
+fn field(h: &mut Sha256, s: &str) {
+    h.update((s.len() as u64).to_le_bytes());
+    h.update(s.as_bytes());
+}
+
+fn finish(h: Sha256) -> Key {
+    h.finalize()[..16].try_into().expect("16 of 32 bytes")
+}
+
+/// Each chapter's key: what its search documents are made from.
+pub fn chapter_keys(manual: &Manual, rendered: &[std::sync::Arc<Rendered>]) -> Vec<Key> {
+    use rayon::prelude::*;
+    let base = base(manual);
+    manual
+        .chapters
+        .par_iter()
+        .zip(rendered)
+        .map(|(c, r)| {
+            let mut h = base.clone();
+            field(&mut h, &c.title);
+            h.update((c.keywords.len() as u64).to_le_bytes());
+            for k in &c.keywords {
+                field(&mut h, k);
+            }
+            field(&mut h, c.summary.as_deref().unwrap_or("\u{0}"));
+            h.update((r.sections.len() as u64).to_le_bytes());
+            for s in &r.sections {
+                field(&mut h, &s.anchor);
+                field(&mut h, &s.number);
+                field(&mut h, &s.title);
+            }
+            h.update((r.texts.len() as u64).to_le_bytes());
+            for t in &r.texts {
+                field(&mut h, t);
+            }
+            finish(h)
+        })
+        .collect()
+}
+
+/// The export's key: every chapter's key, and what else the export holds of each chapter
+/// and part.
+pub fn export_key(manual: &Manual, keys: &[Key]) -> Key {
+    let mut h = base(manual);
+    h.update((keys.len() as u64).to_le_bytes());
+    for (c, key) in manual.chapters.iter().zip(keys) {
+        h.update(key);
+        field(&mut h, c.id.as_str());
+        field(&mut h, &c.number.to_string());
+        let url = c.external_url.clone().or_else(|| c.page_path());
+        field(&mut h, url.as_deref().unwrap_or("\u{0}"));
+        h.update((c.part as u64).to_le_bytes());
+        h.update([u8::from(c.local)]);
+    }
+    h.update((manual.parts.len() as u64).to_le_bytes());
+    for p in &manual.parts {
+        field(&mut h, &p.number.to_string());
+        field(&mut h, &p.title);
+    }
+    finish(h)
+}
+
+fn put_u32(out: &mut Vec<u8>, n: usize) {
+    out.extend_from_slice(&(n as u32).to_le_bytes());
+}
+
+struct Reader<'a> {
+    bytes: &'a [u8],
+    at: usize,
+}
+
+impl<'a> Reader<'a> {
+    fn take(&mut self, n: usize) -> Option<&'a [u8]> {
+        let end = self.at.checked_add(n)?;
+        let slice = self.bytes.get(self.at..end)?;
+        self.at = end;
+        Some(slice)
+    }
+
+    fn u16(&mut self) -> Option<u16> {
+        Some(u16::from_le_bytes(self.take(2)?.try_into().ok()?))
+    }
+
+    fn u32(&mut self) -> Option<u32> {
+        Some(u32::from_le_bytes(self.take(4)?.try_into().ok()?))
+    }
+}
