@@ -291,6 +291,28 @@ test("a reader with only a keyboard can go from the contents to a chapter, its s
   assert.deepEqual(p.errors, []);
 });
 
+test("typing on gives up the excerpts still loading for earlier keystrokes, and shows the last query's results", async () => {
+  // Excerpts on a slow network: each keystroke's results would otherwise queue their loads
+  // ahead of the last one's.
+  const slow = await serve(SITE, { delay: (p) => (p.includes("/search/c/") ? 300 : 0) });
+  try {
+    const p = await page();
+    const given_up = [];
+    p.on("requestfailed", (r) => { if (r.url().includes("/search/c/")) given_up.push(r.failure()?.errorText); });
+    await p.goto(slow.url + "search.html");
+    await p.waitForFunction(() => document.querySelector("#search-part").options.length > 1);
+    await p.locator("#search-input").pressSequentially("care plan", { delay: 40 });
+    await p.waitForFunction(() => document.querySelector("#search-status").textContent.includes("\u201ccare plan\u201d"));
+    assert.ok(await p.locator("#search-list .result").count() > 0);
+    assert.doesNotMatch(await p.locator("#search-status").innerText(), /failed/);
+    assert.ok(given_up.length > 0, "earlier keystrokes' excerpt loads are given up");
+    assert.ok(given_up.every((e) => /ABORTED/.test(e)), given_up.join(", "));
+    assert.deepEqual(p.errors, []);
+  } finally {
+    slow.close();
+  }
+});
+
 test("hostile and odd queries give results or a plain no-results, never an error", async () => {
   const p = await page();
   await p.goto(server.url + "search.html");

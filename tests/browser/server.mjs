@@ -12,10 +12,14 @@ const TYPES = {
   ".xml": "application/xml",
 };
 
-export async function serve(dir) {
+// `delay(pathname)`, when given, is how many milliseconds to hold each answer back: a slow
+// network for some files.
+export async function serve(dir, { delay } = {}) {
   const root = path.resolve(dir);
-  const server = http.createServer((req, res) => {
+  const server = http.createServer(async (req, res) => {
     const url = new URL(req.url, "http://localhost");
+    const wait = delay ? delay(url.pathname) : 0;
+    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
     let file = path.join(root, decodeURIComponent(url.pathname));
     if (!file.startsWith(root)) { res.writeHead(400); res.end(); return; }
     if (file.endsWith(path.sep)) file = path.join(file, "index.html");

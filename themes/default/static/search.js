@@ -290,20 +290,31 @@
     });
   };
 
-  // The chapter and section of a document, from its chapter's fragment.
-  Engine.prototype.describe = function (doc) {
+  // The chapter and section of a document, from its chapter's fragment. With `signal`, a
+  // fragment still loading is given up when the signal aborts (the reader typed on), so that
+  // the newer search's loads do not queue behind it; it is loaded again when next asked for.
+  Engine.prototype.describe = function (doc, signal) {
     var self = this;
     var starts = this.meta.chapter_docs;
     var lo = 0, hi = starts.length - 1;
     while (lo < hi) { var mid = (lo + hi + 1) >> 1; if (starts[mid] <= doc) lo = mid; else hi = mid - 1; }
     var file = "c/" + lo + ".json";
-    if (!this.fragments.has(file)) {
-      this.fragments.set(file, this.load(this.base + file, "bytes").then(function (bytes) {
+    var known = this.fragments.get(file);
+    if (!known || (known.signal && known.signal.aborted)) {
+      // `signal` is kept while the fragment loads: one given up is loaded again.
+      var entry = { signal: signal };
+      entry.loading = this.load(this.base + file, "bytes", signal).then(function (bytes) {
         self.fetchedExcerpts += bytes.byteLength;
+        entry.signal = null;
         return JSON.parse(new TextDecoder().decode(bytes));
-      }));
+      });
+      known = entry;
+      known.loading.catch(function () {
+        if (self.fragments.get(file) === known) self.fragments.delete(file);
+      });
+      this.fragments.set(file, known);
     }
-    return this.fragments.get(file).then(function (chapter) {
+    return known.loading.then(function (chapter) {
       var section = chapter.sections.filter(function (s) { return s.doc === doc; })[0] || { anchor: null, title: "", text: "" };
       return {
         id: chapter.id, number: chapter.number, title: chapter.title,
@@ -381,8 +392,8 @@
     var scopeSelect = document.getElementById("search-scope");
     var status = document.getElementById("search-status");
     var list = document.getElementById("search-list");
-    var engine = new Engine("search/", function (path) {
-      return fetch(path).then(function (r) {
+    var engine = new Engine("search/", function (path, kind, signal) {
+      return fetch(path, { signal: signal }).then(function (r) {
         if (!r.ok) throw new Error(path + ": " + r.status);
         return r.arrayBuffer();
       });
@@ -402,9 +413,14 @@
       status.textContent = "Search is not available here (its index could not be loaded). Use the contents page instead.";
     });
     var sequence = 0;
+    var pending = null;
     function run() {
       var query = input.value;
       var mine = ++sequence;
+      // Excerpts still loading for an earlier keystroke's results are not wanted any more.
+      if (pending) pending.abort();
+      pending = typeof AbortController === "function" ? new AbortController() : null;
+      var signal = pending ? pending.signal : undefined;
       var params = new URLSearchParams();
       if (query) params.set("q", query);
       if (partSelect.value) params.set("part", partSelect.value);
@@ -413,9 +429,12 @@
       window.history.replaceState(null, "", qs ? "?" + qs : window.location.pathname);
       if (!query.trim()) { list.innerHTML = ""; status.textContent = ""; return; }
       engine.search(query, { limit: 10, part: partSelect.value, scope: scopeSelect.value }).then(function (hits) {
-        return Promise.all(hits.map(function (h) { return engine.describe(h.doc); }));
+        // A search overtaken by a newer one while its index loaded shows nothing, so it
+        // loads no excerpts.
+        if (mine !== sequence) return null;
+        return Promise.all(hits.map(function (h) { return engine.describe(h.doc, signal); }));
       }).then(function (described) {
-        if (mine !== sequence) return;
+        if (mine !== sequence || !described) return;
         var terms = engine.analyzer.terms(query);
         list.innerHTML = described.map(function (d) {
           var section = d.section_title ? '<span class="result-section">' + markTitle(d.section_title, terms, engine.analyzer) + "</span>" : "";
