@@ -335,3 +335,69 @@ impl<'a> Reader<'a> {
         Some(u32::from_le_bytes(self.take(4)?.try_into().ok()?))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::search::SearchDoc;
+
+    fn corpus() -> Corpus {
+        let doc = |chapter, terms: [Vec<u32>; 5]| SearchDoc {
+            chapter,
+            anchor: None,
+            section_title: String::new(),
+            text: "".into(),
+            terms,
+        };
+        Corpus {
+            docs: vec![
+                doc(0, [vec![2], vec![], vec![], vec![0, 2, 0], vec![]]),
+                doc(0, [vec![2], vec![1], vec![], vec![], vec![]]),
+                doc(1, [vec![], vec![], vec![], vec![1, 1], vec![3]]),
+            ],
+            vocabulary: ["plan", "review", "care", "looked"]
+                .map(String::from)
+                .to_vec(),
+        }
+    }
+
+    #[test]
+    fn chapters_and_the_export_round_trip() {
+        let keys = [[1u8; 16], [2u8; 16]];
+        let files = vec![OutputFile::new("search/meta.json", "{}")];
+        let bytes = encode(&corpus(), &keys, &[9u8; 16], &files);
+        let cache = Cache::decode(bytes).expect("decodes");
+        let first = cache.chapter(&[1u8; 16]).unwrap();
+        let words = |c: &ChapterTerms, d: usize, f: usize| -> Vec<String> {
+            c.docs[d][f]
+                .iter()
+                .map(|&t| c.terms[t as usize].to_owned())
+                .collect()
+        };
+        assert_eq!(first.docs.len(), 2);
+        assert_eq!(words(&first, 0, 3), ["plan", "care", "plan"]);
+        assert_eq!(words(&first, 1, 1), ["review"]);
+        let second = cache.chapter(&[2u8; 16]).unwrap();
+        assert_eq!(second.terms, ["review", "looked"]);
+        assert!(cache.chapter(&[3u8; 16]).is_none());
+        assert_eq!(cache.export(&[9u8; 16]).unwrap()[0].bytes, "{}".as_bytes());
+        assert!(cache.export(&[8u8; 16]).is_none());
+    }
+
+    #[test]
+    fn a_damaged_or_other_cache_is_no_cache() {
+        let bytes = encode(&corpus(), &[[1u8; 16], [2u8; 16]], &[9u8; 16], &[]);
+        for cut in 0..bytes.len() {
+            assert!(
+                Cache::decode(bytes[..cut].to_vec()).is_none(),
+                "cut at {cut}"
+            );
+        }
+        let mut other = bytes.clone();
+        other[FORMAT.len() - 2] ^= 1;
+        assert!(Cache::decode(other).is_none());
+        let mut longer = bytes;
+        longer.push(0);
+        assert!(Cache::decode(longer).is_none());
+    }
+}

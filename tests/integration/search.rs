@@ -189,3 +189,98 @@ fn search_refuses_a_manual_with_errors_and_says_why() {
         run.stderr
     );
 }
+
+/// Every file of the built site's `search/` folder, by its path there.
+fn search_folder(t: &ManualTest) -> std::collections::BTreeMap<String, Vec<u8>> {
+    let dir = t.root.join("public/search");
+    walkdir::WalkDir::new(&dir)
+        .into_iter()
+        .map(|e| e.unwrap())
+        .filter(|e| e.file_type().is_file())
+        .map(|e| {
+            let rel = e
+                .path()
+                .strip_prefix(&dir)
+                .unwrap()
+                .to_string_lossy()
+                .into_owned();
+            (rel, std::fs::read(e.path()).unwrap())
+        })
+        .collect()
+}
+
+/// Builds with stage timings on, returning them (stderr).
+fn timed_build(t: &ManualTest) -> String {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_procbook"))
+        .arg("build")
+        .current_dir(&t.root)
+        .env("PROCBOOK_TODAY", crate::harness::TODAY)
+        .env("PROCBOOK_TIMINGS", "1")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+#[test]
+fn the_search_cache_gives_the_index_a_build_from_nothing_gives() {
+    let t = ManualTest::demo();
+    let cache = t.root.join(".procbook/search.cache");
+    let first = timed_build(&t);
+    assert!(first.contains("search documents"), "{first}");
+    assert!(cache.exists());
+    let before = search_folder(&t);
+
+    // Nothing it is made from changed: the index is reused, not made again.
+    let again = timed_build(&t);
+    assert!(!again.contains("search documents"), "{again}");
+    assert_eq!(search_folder(&t), before);
+
+    let chapter = "content/04-looked-after-children/04-leaving-care/02-staying-put.md";
+    let changes: [(&str, &str, &str); 3] = [
+        (
+            chapter,
+            "remain with their former foster",
+            "remain with their zebrafinch foster",
+        ),
+        (
+            chapter,
+            "title: Staying Put",
+            "title: Staying Put Arrangements",
+        ),
+        (
+            "glossary.yaml",
+            "aliases: [child in need]",
+            "aliases: [child in need, kiwi]",
+        ),
+    ];
+    let mut last = before;
+    for (file, from, to) in changes {
+        t.edit(file, from, to);
+        timed_build(&t);
+        let cached = search_folder(&t);
+        assert_ne!(cached, last, "{file}: {to}");
+        std::fs::remove_file(&cache).unwrap();
+        t.build();
+        assert_eq!(search_folder(&t), cached, "{file}: {to}");
+        last = cached;
+    }
+
+    // A damaged cache is ignored, and replaced by a good one.
+    let good = std::fs::read(&cache).unwrap();
+    for damaged in [
+        good[..good.len() / 2].to_vec(),
+        b"procbook search cache 1\n\xff\xff\xff\xff".to_vec(),
+        vec![0u8; 1000],
+    ] {
+        std::fs::write(&cache, &damaged).unwrap();
+        let run = timed_build(&t);
+        assert!(run.contains("search documents"), "{run}");
+        assert_eq!(search_folder(&t), last);
+        assert_eq!(std::fs::read(&cache).unwrap(), good);
+    }
+}
