@@ -59,14 +59,42 @@ def main():
             subprocess.run(cmd, cwd=manual, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
             return time.perf_counter() - start
 
-        rounds = {k: [] for k in ("without cold", "with cold", "without warm", "with warm")}
+        # One chapter whose last paragraph gains or loses a word, for the "one chapter
+        # edited" builds: a real change each time, as an author's edit-and-build is.
+        chapters = sorted(os.path.join(d, f) for d, _, fs in os.walk(os.path.join(manual, "content")) for f in fs if f.endswith(".md"))
+        edited = chapters[len(chapters) // 2]
+
+        def edit():
+            with open(edited, encoding="utf-8") as f:
+                text = f.read()
+            # A word added to, or taken from, the end of its last paragraph.
+            text = text[: -len(" Zebrafinch.\n")] + "\n" if text.endswith(" Zebrafinch.\n") else text.rstrip("\n") + " Zebrafinch.\n"
+            with open(edited, "w", encoding="utf-8") as f:
+                f.write(text)
+
+        def edited_build(search):
+            edit()
+            return build(search, False)
+
+        rounds = {k: [] for k in ("without cold", "with cold", "without warm", "with warm", "without edit", "with edit", "with, no cache")}
         for _ in range(args.runs):
             rounds["without cold"].append(build(False, True))
             rounds["with cold"].append(build(True, True))
+            # Two builds of a kind first: a build reuses the site before last as its staging
+            # folder (see src/write.rs), so both must be of the kind being measured.
+            build(False, False)
             build(False, False)
             rounds["without warm"].append(build(False, False))
+            rounds["without edit"].append(edited_build(False))
+            build(True, False)
             build(True, False)
             rounds["with warm"].append(build(True, False))
+            rounds["with edit"].append(edited_build(True))
+            # And with no cache: every chapter analysed and the index made from nothing.
+            cache = os.path.join(manual, ".procbook", "search.cache")
+            if os.path.exists(cache):
+                os.remove(cache)
+            rounds["with, no cache"].append(build(True, False))
         m = {k: statistics.median(v) for k, v in rounds.items()}
         site = os.path.join(manual, "public")
         search_bytes = size(os.path.join(site, "search"))
@@ -80,6 +108,8 @@ def main():
         print("|---|---|---|---|")
         print(f"| cold (new output folder) | {m['without cold']:.2f} s | {m['with cold']:.2f} s | {m['with cold'] / m['without cold']:.2f}x |")
         print(f"| rebuild | {m['without warm']:.2f} s | {m['with warm']:.2f} s | {m['with warm'] / m['without warm']:.2f}x |")
+        print(f"| one chapter edited | {m['without edit']:.2f} s | {m['with edit']:.2f} s | {m['with edit'] / m['without edit']:.2f}x |")
+        print(f"| rebuild, search cache deleted | {m['without warm']:.2f} s | {m['with, no cache']:.2f} s | {m['with, no cache'] / m['without warm']:.2f}x |")
         print(f"\nsearch/: {search_bytes / 1e6:.1f} MB in {shards} shards plus excerpts; the rest of the site: {site_bytes / 1e6:.1f} MB\n")
         print("| two-word query | index fetched | excerpts fetched | results in Chromium |")
         print("|---|---|---|---|")

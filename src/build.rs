@@ -47,9 +47,8 @@ pub struct Site {
     pub warnings: Diagnostics,
     /// New contents for the redline cache (see `history::cache`), when it changed.
     pub cache_update: Option<Vec<u8>>,
-    /// A new search cache (`search::cache`) to save once the site is written, when the one
-    /// there was not up to date.
-    pub search_cache: Option<Vec<u8>>,
+    /// A new search cache (`search::cache`) to save, when the one there was not up to date.
+    pub search_cache: Option<crate::search::cache::Update>,
 }
 
 /// The manual read, validated and its chapters rendered, with its release history: everything
@@ -428,7 +427,7 @@ fn search_files(
     root: &Path,
     manual: &Manual,
     rendered: &[Arc<Rendered>],
-) -> (Vec<OutputFile>, Option<Vec<u8>>) {
+) -> (Vec<OutputFile>, Option<crate::search::cache::Update>) {
     use crate::search::cache;
     let cache = phase("search cache", || cache::Cache::load(root));
     let keys = cache::chapter_keys(manual, rendered);
@@ -442,7 +441,13 @@ fn search_files(
     let files = phase("search export", || {
         crate::search::export::export(manual, &docs)
     });
-    let update = phase("search cache", || cache::encode(&docs, &keys, &key, &files));
+    let update = cache::Update {
+        corpus: docs,
+        keys,
+        key,
+        files: files.clone(),
+        previous: cache,
+    };
     (files, Some(update))
 }
 

@@ -152,7 +152,7 @@ pub fn build_site(
         || {
             site.search_cache
                 .as_ref()
-                .map(|bytes| crate::search::cache::save(&options.root, bytes))
+                .map(|update| crate::search::cache::save(&options.root, &update.bytes()))
         },
     );
     drop(progress);

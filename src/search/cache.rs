@@ -147,8 +147,53 @@ impl Cache {
     }
 }
 
+/// A new cache, to be encoded and saved once the build has what it needs (while the site is
+/// written): the documents of a build that was not served from the cache whole.
+pub struct Update {
+    pub corpus: Corpus,
+    /// Each chapter's key.
+    pub keys: Vec<Key>,
+    /// The export's key.
+    pub key: Key,
+    pub files: Vec<OutputFile>,
+    /// The cache the build started from, whose chapters still current are copied as they are.
+    pub previous: Cache,
+}
+
+impl std::fmt::Debug for Update {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Update")
+            .field("chapters", &self.keys.len())
+            .field("files", &self.files.len())
+            .finish()
+    }
+}
+
+impl Update {
+    pub fn bytes(&self) -> Vec<u8> {
+        encode_with(
+            &self.corpus,
+            &self.keys,
+            &self.key,
+            &self.files,
+            Some(&self.previous),
+        )
+    }
+}
+
 /// The cache's bytes for `corpus` (whose chapters have `keys`) and its export `files`.
 pub fn encode(corpus: &Corpus, keys: &[Key], export: &Key, files: &[OutputFile]) -> Vec<u8> {
+    encode_with(corpus, keys, export, files, None)
+}
+
+/// `encode`, copying the chapters `previous` holds as they are there.
+fn encode_with(
+    corpus: &Corpus,
+    keys: &[Key],
+    export: &Key,
+    files: &[OutputFile],
+    previous: Option<&Cache>,
+) -> Vec<u8> {
     let mut out = FORMAT.to_vec();
     // What the terms and the files take, at least, so that `out` is seldom grown and copied.
     let terms: usize = corpus
@@ -168,6 +213,10 @@ pub fn encode(corpus: &Corpus, keys: &[Key], export: &Key, files: &[OutputFile])
     let mut terms = Vec::new();
     for (key, docs) in keys.iter().zip(&by_chapter) {
         out.extend_from_slice(key);
+        if let Some(range) = previous.and_then(|p| Some(&p.bytes[p.chapters.get(key)?.clone()])) {
+            out.extend_from_slice(range);
+            continue;
+        }
         // The chapter's terms, numbered in the order they first appear.
         for &t in &terms {
             local[t as usize] = u32::MAX;

@@ -71,14 +71,12 @@ struct FragmentSection<'a> {
     doc: u32,
     anchor: Option<&'a str>,
     title: &'a str,
-    text: String,
+    text: &'a str,
 }
 
 /// The files of `search/` for `docs`.
 pub fn export(manual: &Manual, corpus: &Corpus) -> Vec<OutputFile> {
     let docs = &corpus.docs;
-    let (mut files, shards) = phase("  search postings and shards", || write_shards(corpus));
-
     let mut chapter_docs = Vec::with_capacity(manual.chapters.len());
     let mut by_chapter: Vec<Vec<u32>> = vec![Vec::new(); manual.chapters.len()];
     for (i, d) in docs.iter().enumerate() {
@@ -89,6 +87,11 @@ pub fn export(manual: &Manual, corpus: &Corpus) -> Vec<OutputFile> {
         chapter_docs.push(list.first().copied().unwrap_or(next));
         next = list.last().map_or(next, |l| l + 1);
     }
+    // The excerpts are made while the postings are: each has stretches on one thread.
+    let ((mut files, shards), fragments) = rayon::join(
+        || phase("  search postings and shards", || write_shards(corpus)),
+        || fragments(manual, docs, &by_chapter),
+    );
     let range_of = |chapters: &mut dyn Iterator<Item = usize>| -> Option<(u32, u32)> {
         let ids: Vec<u32> = chapters
             .flat_map(|c| by_chapter[c].iter().copied())
@@ -144,7 +147,14 @@ pub fn export(manual: &Manual, corpus: &Corpus) -> Vec<OutputFile> {
         serde_json::to_vec(&meta).expect("meta serialises"),
     ));
 
-    let fragments: Vec<OutputFile> = by_chapter
+    files.extend(fragments);
+    files
+}
+
+/// Each chapter's fragment, `c/N.json`: its number, title, address, and each section's title
+/// and opening text, for the results shown.
+fn fragments(manual: &Manual, docs: &[SearchDoc], by_chapter: &[Vec<u32>]) -> Vec<OutputFile> {
+    by_chapter
         .par_iter()
         .enumerate()
         .filter(|(_, ids)| !ids.is_empty())
@@ -167,7 +177,11 @@ pub fn export(manual: &Manual, corpus: &Corpus) -> Vec<OutputFile> {
                             doc: d,
                             anchor: doc.anchor.as_deref(),
                             title: &doc.section_title,
-                            text: doc.text.chars().take(EXCERPT_CHARS).collect(),
+                            text: &doc.text[..doc
+                                .text
+                                .char_indices()
+                                .nth(EXCERPT_CHARS)
+                                .map_or(doc.text.len(), |(at, _)| at)],
                         }
                     })
                     .collect(),
@@ -177,9 +191,7 @@ pub fn export(manual: &Manual, corpus: &Corpus) -> Vec<OutputFile> {
                 serde_json::to_vec(&fragment).expect("fragment serialises"),
             )
         })
-        .collect();
-    files.extend(fragments);
-    files
+        .collect()
 }
 
 /// Cuts the entries of the sorted terms into shard files of about `SHARD_BYTES`.
