@@ -76,7 +76,14 @@ def main():
             measure(cmd, cwd, env)  # warm the page cache
             cold = []
             for _ in range(args.runs):
-                shutil.rmtree(os.path.join(cwd, out), ignore_errors=True)
+                # As from a fresh clone: procbook's spare copy of the last site (its next
+                # staging folder) and its search cache go too.
+                for gone in [out, f".{out}.procbook-old", f".{out}.procbook-new"]:
+                    shutil.rmtree(os.path.join(cwd, gone), ignore_errors=True)
+                if name.startswith("procbook"):
+                    cache = os.path.join(cwd, ".procbook", "search.cache")
+                    if os.path.exists(cache):
+                        os.remove(cache)
                 subprocess.run(["sync"])
                 cold.append(measure(cmd, cwd, env))
             rebuild = [measure(cmd, cwd, env) for _ in range(args.runs)]
@@ -91,7 +98,7 @@ def main():
                 "output_mb": dir_size_mb(os.path.join(cwd, out)),
             }
         print(f"\n{args.chapters} chapters, median of {args.runs} runs each, {os.cpu_count()} cores")
-        print("cold: output folder removed first; rebuild: the previous output is there")
+        print("cold: output folder (and procbook's spare copy and search cache) removed first; rebuild: the previous output is there")
         print("procbook's build includes its search index; Hugo's makes none; mdBook's includes one\n")
         print("| tool | cold build | rebuild | peak memory | output | procbook is (cold, rebuild) |")
         print("|---|---|---|---|---|---|")

@@ -152,7 +152,7 @@ pub fn build_site(
         || {
             site.search_cache
                 .as_ref()
-                .map(|update| crate::search::cache::save(&options.root, &update.bytes()))
+                .map(|update| update.save(&options.root))
         },
     );
     drop(progress);

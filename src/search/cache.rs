@@ -170,39 +170,54 @@ impl std::fmt::Debug for Update {
 }
 
 impl Update {
-    pub fn bytes(&self) -> Vec<u8> {
-        encode_with(
-            &self.corpus,
-            &self.keys,
-            &self.key,
-            &self.files,
-            Some(&self.previous),
-        )
+    /// Saves the new cache in place of the old one, written straight to the file (a
+    /// temporary one renamed into place), so that it is never whole in memory. A cache that
+    /// cannot be written is no error: the next build does the work again.
+    pub fn save(&self, root: &Path) -> std::io::Result<()> {
+        use std::io::Write;
+        let dir = root.join(CACHE_DIR);
+        std::fs::create_dir_all(&dir)?;
+        let tmp = dir.join(format!(".{FILE}.tmp-{}", std::process::id()));
+        let written = std::fs::File::create(&tmp).and_then(|file| {
+            let mut w = std::io::BufWriter::with_capacity(1 << 16, file);
+            encode_into(
+                &mut w,
+                &self.corpus,
+                &self.keys,
+                &self.key,
+                &self.files,
+                Some(&self.previous),
+            )?;
+            w.flush()
+        });
+        match written {
+            Ok(()) => std::fs::rename(&tmp, path(root)),
+            Err(e) => {
+                let _ = std::fs::remove_file(&tmp);
+                Err(e)
+            }
+        }
     }
 }
 
 /// The cache's bytes for `corpus` (whose chapters have `keys`) and its export `files`.
 pub fn encode(corpus: &Corpus, keys: &[Key], export: &Key, files: &[OutputFile]) -> Vec<u8> {
-    encode_with(corpus, keys, export, files, None)
+    let mut out = Vec::new();
+    encode_into(&mut out, corpus, keys, export, files, None).expect("writing to memory");
+    out
 }
 
-/// `encode`, copying the chapters `previous` holds as they are there.
-fn encode_with(
+/// `encode`, into `w`, copying the chapters `previous` holds as they are there.
+fn encode_into(
+    w: &mut impl std::io::Write,
     corpus: &Corpus,
     keys: &[Key],
     export: &Key,
     files: &[OutputFile],
     previous: Option<&Cache>,
-) -> Vec<u8> {
+) -> std::io::Result<()> {
+    // Each chapter is put together here, then written.
     let mut out = FORMAT.to_vec();
-    // What the terms and the files take, at least, so that `out` is seldom grown and copied.
-    let terms: usize = corpus
-        .docs
-        .iter()
-        .map(|d| d.terms.iter().map(Vec::len).sum::<usize>())
-        .sum();
-    let files_len: usize = files.iter().map(|f| 8 + f.path.len() + f.bytes.len()).sum();
-    out.reserve(terms * 4 + corpus.docs.len() * 20 + keys.len() * 24 + files_len);
     let mut by_chapter: Vec<Vec<usize>> = vec![Vec::new(); keys.len()];
     for (i, d) in corpus.docs.iter().enumerate() {
         by_chapter[d.chapter].push(i);
@@ -215,6 +230,8 @@ fn encode_with(
         out.extend_from_slice(key);
         if let Some(range) = previous.and_then(|p| Some(&p.bytes[p.chapters.get(key)?.clone()])) {
             out.extend_from_slice(range);
+            w.write_all(&out)?;
+            out.clear();
             continue;
         }
         // The chapter's terms, numbered in the order they first appear.
@@ -248,26 +265,21 @@ fn encode_with(
                 }
             }
         }
+        w.write_all(&out)?;
+        out.clear();
     }
     out.extend_from_slice(export);
     put_u32(&mut out, files.len());
+    w.write_all(&out)?;
     for f in files {
+        out.clear();
         put_u32(&mut out, f.path.len());
         out.extend_from_slice(f.path.as_bytes());
         put_u32(&mut out, f.bytes.len());
-        out.extend_from_slice(&f.bytes);
+        w.write_all(&out)?;
+        w.write_all(&f.bytes)?;
     }
-    out
-}
-
-/// Replaces the cache file whole (a temporary file renamed into place). A cache that cannot be
-/// written is no error: the next build does the work again.
-pub fn save(root: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    let dir = root.join(CACHE_DIR);
-    std::fs::create_dir_all(&dir)?;
-    let tmp = dir.join(format!(".{FILE}.tmp-{}", std::process::id()));
-    std::fs::write(&tmp, bytes)?;
-    std::fs::rename(&tmp, path(root))
+    Ok(())
 }
 
 /// What every key starts from: the format, the crate's version, the analysis's tables and

@@ -439,6 +439,7 @@ fn write_shards(corpus: &Corpus) -> (Vec<OutputFile>, Vec<(String, String, Strin
         })
     });
     drop(scored);
+    drop(counted);
 
     // Pairs of adjacent words, grouped by the first word's rank, then sorted by the second's
     // rank and the document, as (second rank << 32 | document), and made unique.
