@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 
 const FILES: &[(&str, &str)] = &[
     ("manual.yaml", include_str!("init/manual.yaml")),
+    (".gitignore", include_str!("init/gitignore")),
     ("glossary.yaml", include_str!("init/glossary.yaml")),
     (
         "content/01-getting-started/_index.md",

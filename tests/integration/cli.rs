@@ -30,6 +30,20 @@ fn init_creates_a_manual_that_builds_and_checks_clean() {
         root.join("public/chapters/social-worker-visits.html")
             .exists()
     );
+    // Whatever builds leave beside the manual (the site, its spare copy, the caches) is in the
+    // new manual's .gitignore, so an author never commits it.
+    procbook(&["build", "--root", "new-manual"], dir.path());
+    let ignored = std::fs::read_to_string(root.join(".gitignore")).unwrap();
+    for entry in std::fs::read_dir(&root).unwrap() {
+        let name = entry.unwrap().file_name().into_string().unwrap();
+        if ["manual.yaml", "glossary.yaml", "content", ".gitignore"].contains(&name.as_str()) {
+            continue;
+        }
+        assert!(
+            ignored.lines().any(|l| l == format!("/{name}")),
+            "{name} is not in .gitignore"
+        );
+    }
 }
 
 #[test]
