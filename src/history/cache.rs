@@ -177,16 +177,59 @@ pub fn encode(entries: &HashMap<String, Redline>) -> Vec<u8> {
 /// Replaces the cache file whole (a temporary file renamed into place). A cache that cannot be
 /// written is no error: the next build computes the redlines again.
 pub fn save(root: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    replace(root, FILE, |w| std::io::Write::write_all(w, bytes))
+}
+
+/// Replaces the file `name` in `root`'s cache folder whole with what `write` writes: into a
+/// temporary file of this process, renamed into place once complete and removed if writing
+/// fails, so that a reader sees the old file or the new one, never a part.
+pub fn replace(
+    root: &Path,
+    name: &str,
+    write: impl FnOnce(&mut std::io::BufWriter<std::fs::File>) -> std::io::Result<()>,
+) -> std::io::Result<()> {
+    use std::io::Write;
     let dir = root.join(CACHE_DIR);
     std::fs::create_dir_all(&dir)?;
-    let tmp = dir.join(format!(".{FILE}.tmp-{}", std::process::id()));
-    std::fs::write(&tmp, bytes)?;
-    std::fs::rename(&tmp, path(root))
+    let tmp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
+    let written = std::fs::File::create(&tmp).and_then(|file| {
+        let mut w = std::io::BufWriter::with_capacity(1 << 16, file);
+        write(&mut w)?;
+        w.flush()
+    });
+    match written {
+        Ok(()) => std::fs::rename(&tmp, dir.join(name)),
+        Err(e) => {
+            let _ = std::fs::remove_file(&tmp);
+            Err(e)
+        }
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_cache_file_is_replaced_whole_or_not_at_all() {
+        let dir = tempfile::tempdir().unwrap();
+        replace(dir.path(), "x.cache", |w| {
+            std::io::Write::write_all(w, b"old")
+        })
+        .unwrap();
+        let failed = replace(dir.path(), "x.cache", |w| {
+            std::io::Write::write_all(w, b"half")?;
+            Err(std::io::Error::other("disk full"))
+        });
+        assert!(failed.is_err());
+        let cache = dir.path().join(CACHE_DIR);
+        assert_eq!(std::fs::read(cache.join("x.cache")).unwrap(), b"old");
+        let names: Vec<_> = std::fs::read_dir(&cache)
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(names, ["x.cache"], "no temporary file is left");
+    }
 
     #[test]
     fn entries_round_trip_even_with_newlines_and_tabs_in_the_html() {

@@ -174,29 +174,16 @@ impl Update {
     /// temporary one renamed into place), so that it is never whole in memory. A cache that
     /// cannot be written is no error: the next build does the work again.
     pub fn save(&self, root: &Path) -> std::io::Result<()> {
-        use std::io::Write;
-        let dir = root.join(CACHE_DIR);
-        std::fs::create_dir_all(&dir)?;
-        let tmp = dir.join(format!(".{FILE}.tmp-{}", std::process::id()));
-        let written = std::fs::File::create(&tmp).and_then(|file| {
-            let mut w = std::io::BufWriter::with_capacity(1 << 16, file);
+        crate::history::cache::replace(root, FILE, |w| {
             encode_into(
-                &mut w,
+                w,
                 &self.corpus,
                 &self.keys,
                 &self.key,
                 &self.files,
                 Some(&self.previous),
-            )?;
-            w.flush()
-        });
-        match written {
-            Ok(()) => std::fs::rename(&tmp, path(root)),
-            Err(e) => {
-                let _ = std::fs::remove_file(&tmp);
-                Err(e)
-            }
-        }
+            )
+        })
     }
 }
 

@@ -345,17 +345,10 @@ fn save_atomically(root: &Path, rel: &str, text: &str) {
     std::fs::rename(&temp, &path).unwrap();
 }
 
-#[test]
-fn serve_reloads_once_per_save_shows_errors_and_refuses_traversal() {
-    let t = ManualTest::demo();
-    let server = Server::start(&t.root);
-
-    let (status, home) = server.get("/");
-    assert_eq!(status, 200);
-    assert!(home.contains("/__procbook/live.js"), "{home}");
-    assert!(home.contains("procbook-preview"), "the preview banner");
-
-    // One save, one reload, and the new text.
+/// Saves the mobile devices chapter (atomically, as editors do) with "Only council-issued,
+/// managed devices" shortened to "Only managed devices", and checks that exactly one reload
+/// follows; `when` names the case in the failure message.
+fn shorten_and_expect_one_reload(t: &ManualTest, server: &Server, when: &str) {
     let mut events = server.events();
     let good = std::fs::read_to_string(t.root.join(MOBILE)).unwrap();
     save_atomically(
@@ -368,12 +361,27 @@ fn serve_reloads_once_per_save_shows_errors_and_refuses_traversal() {
     );
     assert!(
         events.wait_for("event: reload", 1, std::time::Duration::from_secs(20)),
-        "no reload after a save:\n{}",
+        "no reload {when}:\n{}",
         server.output.lock().unwrap()
     );
     std::thread::sleep(std::time::Duration::from_millis(1500));
     events.wait_for("never", 1, std::time::Duration::from_millis(200));
     assert_eq!(events.reloads(), 1, "exactly one reload per save");
+}
+
+#[test]
+fn serve_reloads_once_per_save_shows_errors_and_refuses_traversal() {
+    let t = ManualTest::demo();
+    let server = Server::start(&t.root);
+
+    let (status, home) = server.get("/");
+    assert_eq!(status, 200);
+    assert!(home.contains("/__procbook/live.js"), "{home}");
+    assert!(home.contains("procbook-preview"), "the preview banner");
+
+    // One save, one reload, and the new text.
+    let good = std::fs::read_to_string(t.root.join(MOBILE)).unwrap();
+    shorten_and_expect_one_reload(&t, &server, "after a save");
     let (_, page) = server.get("/chapters/mobile-devices.html");
     assert!(page.contains("Only managed devices"));
 
@@ -532,24 +540,7 @@ fn polling_sees_a_save_and_reloads_once() {
         std::thread::sleep(std::time::Duration::from_millis(100));
     }
     assert!(said().contains("for changes (polling)"), "{}", said());
-    let mut events = server.events();
-    let good = std::fs::read_to_string(t.root.join(MOBILE)).unwrap();
-    save_atomically(
-        &t.root,
-        MOBILE,
-        &good.replace(
-            "Only council-issued, managed devices",
-            "Only managed devices",
-        ),
-    );
-    assert!(
-        events.wait_for("event: reload", 1, std::time::Duration::from_secs(20)),
-        "no reload when polling:\n{}",
-        server.output.lock().unwrap()
-    );
-    std::thread::sleep(std::time::Duration::from_millis(1500));
-    events.wait_for("never", 1, std::time::Duration::from_millis(200));
-    assert_eq!(events.reloads(), 1, "exactly one reload per save");
+    shorten_and_expect_one_reload(&t, &server, "when polling");
     assert!(
         server
             .get("/chapters/mobile-devices.html")
