@@ -347,8 +347,8 @@ fn save_atomically(root: &Path, rel: &str, text: &str) {
 
 /// Saves the mobile devices chapter (atomically, as editors do) with "Only council-issued,
 /// managed devices" shortened to "Only managed devices", and checks that exactly one reload
-/// follows; `when` names the case in the failure message.
-fn shorten_and_expect_one_reload(t: &ManualTest, server: &Server, when: &str) {
+/// follows; `when` names the case in the failure message. The events go on being read.
+fn shorten_and_expect_one_reload(t: &ManualTest, server: &Server, when: &str) -> Events {
     let mut events = server.events();
     let good = std::fs::read_to_string(t.root.join(MOBILE)).unwrap();
     save_atomically(
@@ -367,6 +367,7 @@ fn shorten_and_expect_one_reload(t: &ManualTest, server: &Server, when: &str) {
     std::thread::sleep(std::time::Duration::from_millis(1500));
     events.wait_for("never", 1, std::time::Duration::from_millis(200));
     assert_eq!(events.reloads(), 1, "exactly one reload per save");
+    events
 }
 
 #[test]
@@ -381,7 +382,7 @@ fn serve_reloads_once_per_save_shows_errors_and_refuses_traversal() {
 
     // One save, one reload, and the new text.
     let good = std::fs::read_to_string(t.root.join(MOBILE)).unwrap();
-    shorten_and_expect_one_reload(&t, &server, "after a save");
+    let mut events = shorten_and_expect_one_reload(&t, &server, "after a save");
     let (_, page) = server.get("/chapters/mobile-devices.html");
     assert!(page.contains("Only managed devices"));
 
