@@ -130,11 +130,11 @@ impl Analyzer {
     /// The terms of `text`, in order.
     pub fn analyze(&self, text: &str) -> Vec<Word> {
         let mut out = Vec::new();
-        for (start, end) in split_words(text) {
+        for_each_word(text, |start, end| {
             if let Some(term) = self.term(&text[start..end]) {
                 out.push(Word { term, start, end });
             }
-        }
+        });
         out
     }
 

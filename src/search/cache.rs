@@ -433,6 +433,27 @@ mod tests {
     }
 
     #[test]
+    fn chapters_copied_from_the_last_cache_are_the_bytes_made_anew() {
+        let keys = [[1u8; 16], [2u8; 16]];
+        let files = vec![OutputFile::new("search/meta.json", "{}")];
+        let fresh = encode(&corpus(), &keys, &[9u8; 16], &files);
+        // The last cache held the first chapter only, under its key, and a stale second one.
+        let last = encode(&corpus(), &[[1u8; 16], [7u8; 16]], &[8u8; 16], &[]);
+        let previous = Cache::decode(last).unwrap();
+        let mut copied = Vec::new();
+        encode_into(
+            &mut copied,
+            &corpus(),
+            &keys,
+            &[9u8; 16],
+            &files,
+            Some(&previous),
+        )
+        .unwrap();
+        assert_eq!(copied, fresh);
+    }
+
+    #[test]
     fn a_damaged_or_other_cache_is_no_cache() {
         let bytes = encode(&corpus(), &[[1u8; 16], [2u8; 16]], &[9u8; 16], &[]);
         for cut in 0..bytes.len() {

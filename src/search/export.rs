@@ -203,13 +203,13 @@ struct ShardWriter {
     current: Vec<u8>,
     count: u32,
     /// The first and last terms of the shard being written.
-    first: Option<Key>,
-    last: Option<Key>,
+    first: Option<TermKey>,
+    last: Option<TermKey>,
 }
 
 /// A term, by the ranks of its words: a word (`second` is `None`) or a pair of words.
 #[derive(Clone, Copy)]
-struct Key {
+struct TermKey {
     first: u32,
     second: Option<u32>,
 }
@@ -242,7 +242,7 @@ impl<'a> Ranks<'a> {
         &self.vocabulary[self.order[rank as usize] as usize]
     }
 
-    fn text(&self, key: Key, out: &mut String) {
+    fn text(&self, key: TermKey, out: &mut String) {
         out.clear();
         out.push_str(self.word(key.first));
         if let Some(second) = key.second {
@@ -253,7 +253,7 @@ impl<'a> Ranks<'a> {
 }
 
 impl ShardWriter {
-    fn push(&mut self, ranks: &Ranks, key: Key, entry: &[u8]) {
+    fn push(&mut self, ranks: &Ranks, key: TermKey, entry: &[u8]) {
         if !self.current.is_empty() && self.current.len() + entry.len() > SHARD_BYTES {
             self.flush(ranks);
         }
@@ -507,7 +507,7 @@ struct Postings<'a> {
 /// The entries of a run of terms, one after another, and where each ends.
 struct Entries {
     bytes: Vec<u8>,
-    ends: Vec<(Key, usize)>,
+    ends: Vec<(TermKey, usize)>,
 }
 
 impl Postings<'_> {
@@ -534,14 +534,14 @@ impl Postings<'_> {
                     let scaled = (score * SCORE_SCALE).round().clamp(0.0, 16_777_215.0) as u32;
                     bytes.extend_from_slice(&scaled.to_le_bytes()[..3]);
                 }
-                let key = Key {
+                let key = TermKey {
                     first,
                     second: None,
                 };
                 ends.push((key, bytes.len()));
             }
             for same in pairs.group(r).chunk_by(|a, b| a >> 32 == b >> 32) {
-                let key = Key {
+                let key = TermKey {
                     first,
                     second: Some((same[0] >> 32) as u32),
                 };

@@ -322,10 +322,3 @@ pub fn length_factor(field_len: u32, average: f32) -> f32 {
     );
     K1 * (1.0 - B + B * norm as f32 / average)
 }
-
-/// BM25 of one term in one field of one document.
-pub fn bm25(term_freq: u32, field_len: u32, doc_freq: u32, docs: usize, total_terms: u64) -> f32 {
-    let average = total_terms as f32 / docs as f32;
-    let tf = term_freq as f32;
-    term_weight(doc_freq, docs) * (tf / (tf + length_factor(field_len, average)))
-}
