@@ -199,14 +199,9 @@ fn unshared(_: &fs::Metadata) -> bool {
     false
 }
 
+/// Removes whatever is at `path` (a folder with all it holds, a file, a link), if anything.
 fn remove_if_exists(path: &Path) -> Result<(), WriteError> {
-    match fs::remove_dir_all(path) {
-        Err(e) if e.kind() != io::ErrorKind::NotFound => Err(WriteError::Io {
-            path: path.to_path_buf(),
-            source: e,
-        }),
-        _ => Ok(()),
-    }
+    remove_any(path, fs::symlink_metadata(path).ok().as_ref())
 }
 
 fn is_empty_dir(path: &Path) -> bool {
@@ -295,8 +290,11 @@ mod tests {
         let root = dir.path().join("manual");
         write_site(&root, &out, &files("one")).unwrap();
         write_site(&root, &out, &files("two")).unwrap();
-        // An interrupted build's staging folder, with a stray file, a folder where a page goes
-        // and a link where a folder goes.
+        // A file where the spare copy goes, and an interrupted build's staging folder with a
+        // stray file, a folder where a page goes and a link where a folder goes.
+        let spare = dir.path().join(".public.procbook-old");
+        fs::remove_dir_all(&spare).unwrap();
+        fs::write(&spare, "x").unwrap();
         let staging = dir.path().join(".public.procbook-new");
         fs::create_dir_all(staging.join("index.html")).unwrap();
         fs::write(staging.join("stray.html"), "x").unwrap();
