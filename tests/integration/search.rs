@@ -284,3 +284,24 @@ fn the_search_cache_gives_the_index_a_build_from_nothing_gives() {
         assert_eq!(std::fs::read(&cache).unwrap(), good);
     }
 }
+
+#[test]
+fn caches_that_cannot_be_saved_are_a_note_and_the_site_is_still_built() {
+    let t = ManualTest::demo();
+    // A file where the cache folder goes: nothing can be saved there.
+    t.write(".procbook", "not a folder");
+    let run = t.build();
+    for cache in ["search", "redline"] {
+        assert!(
+            run.stderr
+                .contains(&format!("note: the {cache} cache could not be saved")),
+            "{}",
+            run.stderr
+        );
+    }
+    assert!(t.exists("search/meta.json"));
+    assert_eq!(
+        std::fs::read_to_string(t.root.join(".procbook")).unwrap(),
+        "not a folder"
+    );
+}
