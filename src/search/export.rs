@@ -15,6 +15,8 @@
 //! from the previous one as a LEB128 varint and, for words, the score × 10,000 as a u24. Pairs
 //! of words (terms with a space) only filter phrases, so their postings have no score.
 
+use std::ops::Range;
+
 use rayon::prelude::*;
 use serde::Serialize;
 
@@ -186,10 +188,17 @@ fn fragments(manual: &Manual, docs: &[SearchDoc], by_chapter: &[Vec<u32>]) -> Ve
                     })
                     .collect(),
             };
-            OutputFile::new(
-                format!("search/c/{c}.json"),
-                serde_json::to_vec(&fragment).expect("fragment serialises"),
-            )
+            // Room for the texts and a little over, so that the buffer is not grown (each
+            // growth is a copy into memory the process has not touched yet).
+            let room: usize = 256
+                + fragment
+                    .sections
+                    .iter()
+                    .map(|s| s.text.len() + s.title.len() + 64)
+                    .sum::<usize>();
+            let mut bytes = Vec::with_capacity(room + room / 8);
+            serde_json::to_writer(&mut bytes, &fragment).expect("fragment serialises");
+            OutputFile::new(format!("search/c/{c}.json"), bytes)
         })
         .collect()
 }
@@ -293,37 +302,18 @@ fn start_entry(entry: &mut Vec<u8>, term: &str, df: u32, postings: usize) {
     entry.extend_from_slice(&(postings as u32).to_le_bytes());
 }
 
-/// A document's words, counted: (term, frequency) in term order for each word field.
-struct Counted {
-    runs: Vec<(u32, u32)>,
-    /// Where each word field's runs end in `runs`.
-    ends: [usize; 5],
-}
-
-impl Counted {
-    /// Counts with `tally`, a zeroed count for every term (left zeroed).
-    fn of(d: &SearchDoc, tally: &mut [u32]) -> Counted {
-        let mut runs = Vec::with_capacity(d.terms.iter().map(Vec::len).sum());
-        let mut ends = [0; 5];
-        for field in Field::WORDS {
-            let f = field as usize;
-            let first = runs.len();
-            for &t in &d.terms[f] {
-                if tally[t as usize] == 0 {
-                    runs.push((t, 0));
-                }
-                tally[t as usize] += 1;
-            }
-            for (t, tf) in &mut runs[first..] {
-                *tf = std::mem::take(&mut tally[*t as usize]);
-            }
-            ends[f] = runs.len();
+/// A field's words, counted: (term, frequency) into `runs`, in the order each term first
+/// appears, with `tally`, a zeroed count for every term (left zeroed).
+fn count_field(terms: &[u32], tally: &mut [u32], runs: &mut Vec<(u32, u32)>) {
+    runs.clear();
+    for &t in terms {
+        if tally[t as usize] == 0 {
+            runs.push((t, 0));
         }
-        Counted { runs, ends }
+        tally[t as usize] += 1;
     }
-
-    fn field(&self, f: usize) -> &[(u32, u32)] {
-        &self.runs[if f == 0 { 0 } else { self.ends[f - 1] }..self.ends[f]]
+    for (t, tf) in runs.iter_mut() {
+        *tf = std::mem::take(&mut tally[*t as usize]);
     }
 }
 
@@ -333,32 +323,107 @@ struct Grouped<T> {
     items: Vec<T>,
 }
 
-impl<T: Copy + Default> Grouped<T> {
-    /// Groups the items that `each(i, emit)` emits, as `emit(group, item)`, for `i` in
-    /// `0..lists`: in that order, so that each group keeps it. `each` is called twice for
-    /// every `i` (once to count, once to place), and must emit the same both times.
-    fn new(groups: usize, lists: usize, each: impl Fn(usize, &mut dyn FnMut(u32, T))) -> Self {
-        let mut starts = vec![0usize; groups + 1];
-        for i in 0..lists {
-            each(i, &mut |g, _| starts[g as usize + 1] += 1);
+impl<T> Grouped<T> {
+    /// Where each group starts, for groups (in `order`) whose sizes `counts[run][group]`
+    /// sums to over the runs; the last start is the end.
+    fn starts(counts: &[Vec<u32>], order: &[u32]) -> Vec<usize> {
+        let mut starts = Vec::with_capacity(order.len() + 1);
+        let mut at = 0;
+        starts.push(at);
+        for &g in order {
+            at += counts.iter().map(|c| c[g as usize] as usize).sum::<usize>();
+            starts.push(at);
         }
-        for g in 0..groups {
-            starts[g + 1] += starts[g];
+        starts
+    }
+
+    /// `items` cut into each run's share of each group, in run order within a group (so that
+    /// runs filled in order keep the order of their items): `shares[run][place in order]`.
+    fn shares<'a>(items: &'a mut [T], counts: &[Vec<u32>], order: &[u32]) -> Vec<Vec<&'a mut [T]>> {
+        let mut shares: Vec<Vec<&mut [T]>> = counts
+            .iter()
+            .map(|_| Vec::with_capacity(order.len()))
+            .collect();
+        let mut rest = items;
+        for &g in order {
+            for (run, share) in counts.iter().zip(&mut shares) {
+                let (mine, tail) = std::mem::take(&mut rest).split_at_mut(run[g as usize] as usize);
+                share.push(mine);
+                rest = tail;
+            }
         }
-        let mut next = starts.clone();
-        let mut items = vec![T::default(); starts[groups]];
-        for i in 0..lists {
-            each(i, &mut |g, value| {
-                let at = &mut next[g as usize];
-                items[*at] = value;
-                *at += 1;
-            });
-        }
-        Grouped { starts, items }
+        shares
     }
 
     fn group(&self, g: usize) -> &[T] {
         &self.items[self.starts[g]..self.starts[g + 1]]
+    }
+}
+/// Puts `value` first in `slot`, and leaves the rest of it there.
+fn put<T>(slot: &mut &mut [T], value: T) {
+    let (first, rest) = std::mem::take(slot)
+        .split_first_mut()
+        .expect("room was counted for every item");
+    *first = value;
+    *slot = rest;
+}
+
+/// The documents cut into runs for the passes made in parallel: a few for each thread, so that
+/// the threads finish together.
+fn runs_of(docs: usize) -> Vec<Range<usize>> {
+    let runs = (rayon::current_num_threads() * 4).clamp(1, docs.div_ceil(64).max(1));
+    let size = docs.div_ceil(runs).max(1);
+    (0..docs)
+        .step_by(size)
+        .map(|start| start..(start + size).min(docs))
+        .collect()
+}
+
+/// What the first pass finds in a run of documents.
+struct RunCounts {
+    /// Per word field, each term's document frequency in the run.
+    doc_freq: Vec<Vec<u32>>,
+    /// Per word field, the number of terms.
+    total: [u64; 5],
+    /// Each term's number of documents in the run (in any word field).
+    docs: Vec<u32>,
+    /// Each term's number of pairs in the run that start with it.
+    pairs: Vec<u32>,
+}
+
+impl RunCounts {
+    fn of(corpus: &Corpus, run: Range<usize>) -> RunCounts {
+        let n = corpus.vocabulary.len();
+        let mut counts = RunCounts {
+            doc_freq: vec![vec![0; n]; Field::WORDS.len()],
+            total: [0; 5],
+            docs: vec![0; n],
+            pairs: vec![0; n],
+        };
+        // The last document (+ 1) each term was counted in, for each word field and for any.
+        let mut seen = vec![[0u32; 6]; n];
+        for d in run {
+            let doc = &corpus.docs[d];
+            let stamp = d as u32 + 1;
+            for (f, terms) in doc.terms.iter().enumerate() {
+                counts.total[f] += terms.len() as u64;
+                for &t in terms {
+                    let seen = &mut seen[t as usize];
+                    if seen[f] != stamp {
+                        seen[f] = stamp;
+                        counts.doc_freq[f][t as usize] += 1;
+                        if seen[5] != stamp {
+                            seen[5] = stamp;
+                            counts.docs[t as usize] += 1;
+                        }
+                    }
+                }
+            }
+            for (a, _) in doc.pairs() {
+                counts.pairs[a as usize] += 1;
+            }
+        }
+        counts
     }
 }
 
@@ -368,45 +433,65 @@ impl<T: Copy + Default> Grouped<T> {
 /// Pairs are never made into strings to be sorted: with each term's rank in text order, a
 /// pair "a b" sorts by (rank of a, rank of b), and a word by (its rank, before any pair),
 /// which is the order of their text since terms hold no character at or below the space.
+///
+/// Two passes over the documents, each over runs of them in parallel: the first counts (for
+/// the statistics, and for the room each run's postings take), the second scores and puts
+/// each run's postings straight into their places.
 fn write_shards(corpus: &Corpus) -> (Vec<OutputFile>, Vec<(String, String, String)>) {
     let ranks = phase("    search term order", || Ranks::new(&corpus.vocabulary));
     let n = corpus.vocabulary.len();
     let docs = corpus.docs.len();
-    let counted: Vec<Counted> = phase("    search word counts", || {
-        corpus
-            .docs
-            .par_iter()
-            .map_init(|| vec![0u32; n], |tally, d| Counted::of(d, tally))
+    let runs = runs_of(docs);
+    let counts: Vec<RunCounts> = phase("    search counts", || {
+        runs.par_iter()
+            .map(|run| RunCounts::of(corpus, run.clone()))
             .collect()
     });
 
-    // Collection statistics per word field: each term's document frequency, and the total
-    // number of terms (for the average length).
-    let (doc_freq, total_terms) = phase("    search statistics", || statistics(&counted, n));
+    // Collection statistics per word field: each term's document frequency, and the average
+    // number of terms.
+    let mut doc_freq = vec![vec![0u32; n]; Field::WORDS.len()];
+    let mut total_terms = [0u64; 5];
+    for run in &counts {
+        for (all, part) in doc_freq.iter_mut().zip(&run.doc_freq) {
+            for (a, p) in all.iter_mut().zip(part) {
+                *a += p;
+            }
+        }
+        for (all, part) in total_terms.iter_mut().zip(run.total) {
+            *all += part;
+        }
+    }
     let weights: Vec<Vec<f32>> = doc_freq
         .iter()
         .map(|df| df.iter().map(|&df| term_weight(df, docs)).collect())
         .collect();
+    let averages = total_terms.map(|total| total as f32 / docs as f32);
 
-    // Each document's words with their scores: BM25 summed over the word fields with their
-    // boosts, in field order, as tantivy sums a word's field clauses.
-    let scored: Vec<Vec<(u32, f32)>> = phase("    search word scores", || {
-        corpus
-            .docs
-            .par_iter()
-            .zip(&counted)
-            .map_init(
-                || (vec![f32::NAN; n], Vec::new()),
-                |scratch, (d, c)| {
-                    // Summed in field order: `total` holds each term's sum so far, and `NaN`
-                    // where it has none (no score is `NaN`).
-                    let (total, merged) = scratch;
+    let (doc_counts, pair_counts): (Vec<Vec<u32>>, Vec<Vec<u32>>) =
+        counts.into_iter().map(|c| (c.docs, c.pairs)).unzip();
+    let word_starts = Grouped::<()>::starts(&doc_counts, &ranks.order);
+    let pair_starts = Grouped::<()>::starts(&pair_counts, &ranks.order);
+    let mut word_items = vec![(0u32, 0f32); word_starts[n]];
+    let mut pair_items = vec![0u64; pair_starts[n]];
+    phase("    search postings", || {
+        let word_shares = Grouped::shares(&mut word_items, &doc_counts, &ranks.order);
+        let pair_shares = Grouped::shares(&mut pair_items, &pair_counts, &ranks.order);
+        runs.par_iter().zip(word_shares).zip(pair_shares).for_each(
+            |((run, mut words), mut pairs)| {
+                let mut tally = vec![0u32; n];
+                // Each term's score so far in the document, summed over the fields in field
+                // order as tantivy sums a word's field clauses; `NaN` where it has none.
+                let mut total = vec![f32::NAN; n];
+                let (mut field_runs, mut merged) = (Vec::new(), Vec::new());
+                for d in run.clone() {
+                    let doc = &corpus.docs[d];
                     merged.clear();
                     for field in Field::WORDS {
                         let f = field as usize;
-                        let average = total_terms[f] as f32 / docs as f32;
-                        let factor = length_factor(d.terms[f].len() as u32, average);
-                        for &(t, tf) in c.field(f) {
+                        let factor = length_factor(doc.terms[f].len() as u32, averages[f]);
+                        count_field(&doc.terms[f], &mut tally, &mut field_runs);
+                        for &(t, tf) in &field_runs {
                             let tf = tf as f32;
                             let bm25 = weights[f][t as usize] * (tf / (tf + factor));
                             let score = field.boost() * bm25;
@@ -419,38 +504,34 @@ fn write_shards(corpus: &Corpus) -> (Vec<OutputFile>, Vec<(String, String, Strin
                             }
                         }
                     }
-                    // By rank, for grouping below.
-                    merged
-                        .iter()
-                        .map(|&t| {
-                            let score = std::mem::replace(&mut total[t as usize], f32::NAN);
-                            (ranks.rank[t as usize], score)
-                        })
-                        .collect()
-                },
-            )
-            .collect()
+                    for &t in &merged {
+                        let score = std::mem::replace(&mut total[t as usize], f32::NAN);
+                        put(
+                            &mut words[ranks.rank[t as usize] as usize],
+                            (d as u32, score),
+                        );
+                    }
+                    for (a, b) in doc.pairs() {
+                        let second = u64::from(ranks.rank[b as usize]);
+                        put(
+                            &mut pairs[ranks.rank[a as usize] as usize],
+                            (second << 32) | d as u64,
+                        );
+                    }
+                }
+            },
+        );
     });
-    let words: Grouped<(u32, f32)> = phase("    search word postings", || {
-        Grouped::new(n, scored.len(), |doc, emit| {
-            for &(r, score) in &scored[doc] {
-                emit(r, (doc as u32, score));
-            }
-        })
-    });
-    drop(scored);
-    drop(counted);
-
-    // Pairs of adjacent words, grouped by the first word's rank, then sorted by the second's
-    // rank and the document, as (second rank << 32 | document), and made unique.
-    let mut pairs: Grouped<u64> = phase("    search pairs", || {
-        Grouped::new(n, docs, |doc, emit| {
-            for (a, b) in corpus.docs[doc].pairs() {
-                let second = u64::from(ranks.rank[b as usize]);
-                emit(ranks.rank[a as usize], (second << 32) | doc as u64);
-            }
-        })
-    });
+    let words = Grouped {
+        starts: word_starts,
+        items: word_items,
+    };
+    // Pairs are grouped by the first word's rank; each group is sorted by the second's rank
+    // and the document, as (second rank << 32 | document).
+    let mut pairs = Grouped {
+        starts: pair_starts,
+        items: pair_items,
+    };
     phase("    search pair sort", || {
         let mut groups: Vec<&mut [u64]> = Vec::with_capacity(n);
         let mut rest = pairs.items.as_mut_slice();
@@ -481,7 +562,9 @@ fn write_shards(corpus: &Corpus) -> (Vec<OutputFile>, Vec<(String, String, Strin
 
     let mut shards = ShardWriter::default();
     phase("    search shards", || {
-        for run in &runs {
+        // Each run is dropped once it is in shards, so that the entries are not all held
+        // twice.
+        for run in runs {
             let mut at = 0;
             for &(key, end) in &run.ends {
                 shards.push(&ranks, key, &run.bytes[at..end]);
@@ -562,34 +645,6 @@ impl Postings<'_> {
         }
         Entries { bytes, ends }
     }
-}
-
-/// Document frequencies (per word field, by term id) and total terms per field.
-fn statistics(counted: &[Counted], terms: usize) -> (Vec<Vec<u32>>, Vec<u64>) {
-    let fields = Field::WORDS.len();
-    let zero = || (vec![vec![0u32; terms]; fields], vec![0u64; fields]);
-    counted
-        .par_iter()
-        .fold(zero, |(mut df, mut total), c| {
-            for (f, (df, total)) in df.iter_mut().zip(total.iter_mut()).enumerate() {
-                for &(t, tf) in c.field(f) {
-                    df[t as usize] += 1;
-                    *total += u64::from(tf);
-                }
-            }
-            (df, total)
-        })
-        .reduce(zero, |(mut a, mut at), (b, bt)| {
-            for (fa, fb) in a.iter_mut().zip(b) {
-                for (x, y) in fa.iter_mut().zip(fb) {
-                    *x += y;
-                }
-            }
-            for (x, y) in at.iter_mut().zip(bt) {
-                *x += y;
-            }
-            (a, at)
-        })
 }
 
 fn varint(out: &mut Vec<u8>, mut n: u32) {
