@@ -150,9 +150,9 @@ pub fn build_site(
             })
         },
         || {
-            site.search_cache
-                .as_ref()
-                .map(|update| update.save(&options.root))
+            site.search_cache.as_ref().map(|update| {
+                crate::timing::phase("search cache saved", || update.save(&options.root))
+            })
         },
     );
     drop(progress);
