@@ -433,7 +433,14 @@ fn search_files(
     let keys = cache::chapter_keys(manual, rendered);
     let key = cache::export_key(manual, &keys);
     if let Some(files) = cache.export(&key) {
-        return (files.to_vec(), None);
+        // The cache keeps the export but for the chapters' fragments, which are made again
+        // from the rendered sections (cheaply: they need no analysis), so that it is smaller
+        // to save after every change.
+        let mut files = files.to_vec();
+        files.extend(phase("search fragments", || {
+            crate::search::export::fragment_files(manual, rendered)
+        }));
+        return (files, None);
     }
     let docs = phase("search documents", || {
         crate::search::documents_with(manual, rendered, Some((&cache, &keys)))
@@ -445,7 +452,11 @@ fn search_files(
         corpus: docs,
         keys,
         key,
-        files: files.clone(),
+        files: files
+            .iter()
+            .filter(|f| !crate::search::export::is_fragment(&f.path))
+            .cloned()
+            .collect(),
         previous: cache,
     };
     (files, Some(update))

@@ -4,15 +4,16 @@
 //!
 //! It holds, for each chapter, a key (SHA-256 of everything its search documents are made
 //! from: its title, keywords, summary, sections and text, the glossary, and the analysis) with
-//! the chapter's terms; and the export's files with a key of all the chapters' keys and what
-//! else the export holds (numbers, titles, addresses, parts). A cache that is missing,
+//! the chapter's terms; and the export's files (but the chapters' fragments, which are made
+//! again from the rendered sections when the rest is reused) with a key of all the chapters'
+//! keys and what else the export holds (numbers, titles, addresses, parts). A cache that is missing,
 //! unreadable, damaged or of another version is ignored: the build then does all the work, and
 //! writes a new one.
 //!
 //! Format, little-endian: the `FORMAT` line; u32 chapter count, then per chapter the key
-//! (16 bytes), u32 term count, each term as u16 length and UTF-8, u32 document count, and per
-//! document 5 × (u32 length, then that many u32 term numbers, which index the chapter's
-//! terms); then the export's key (16 bytes), u32 file count, and per file u32 path length,
+//! (16 bytes), u32 term count, each term as u16 length and UTF-8, a u8 width (2 where the
+//! chapter has at most 65,536 terms, else 4), u32 document count, and per document 5 × (u32
+//! length, then that many term numbers of that width, which index the chapter's terms); then the export's key (16 bytes), u32 file count, and per file u32 path length,
 //! the path, u32 length and the bytes.
 
 use std::collections::HashMap;
@@ -28,7 +29,7 @@ use crate::render::OutputFile;
 
 /// Change when the analysis, the documents or the export change, so that old caches are
 /// ignored. The crate's version is part of every key as well.
-const FORMAT: &[u8] = b"procbook search cache 1\n";
+const FORMAT: &[u8] = b"procbook search cache 2\n";
 const FILE: &str = "search.cache";
 
 pub type Key = [u8; 16];
@@ -80,10 +81,11 @@ impl Cache {
                 let len = r.u16()? as usize;
                 r.take(len)?;
             }
+            let width = r.width()?;
             for _ in 0..r.u32()? {
                 for _ in 0..5 {
                     let len = r.u32()? as usize;
-                    r.take(len.checked_mul(4)?)?;
+                    r.take(len.checked_mul(width)?)?;
                 }
             }
             chapters.insert(key, start..r.at);
@@ -119,16 +121,24 @@ impl Cache {
             let len = r.u16()? as usize;
             terms.push(std::str::from_utf8(r.take(len)?).ok()?);
         }
+        let width = r.width()?;
         let mut docs = Vec::new();
         for _ in 0..r.u32()? {
             let mut fields: [Vec<u32>; 5] = Default::default();
             for field in &mut fields {
                 let len = r.u32()? as usize;
-                let raw = r.take(len * 4)?;
-                field.extend(
-                    raw.chunks_exact(4)
-                        .map(|b| u32::from_le_bytes(b.try_into().expect("four bytes"))),
-                );
+                let raw = r.take(len * width)?;
+                if width == 2 {
+                    field.extend(
+                        raw.chunks_exact(2)
+                            .map(|b| u32::from(u16::from_le_bytes([b[0], b[1]]))),
+                    );
+                } else {
+                    field.extend(
+                        raw.chunks_exact(4)
+                            .map(|b| u32::from_le_bytes(b.try_into().expect("four bytes"))),
+                    );
+                }
                 if field.iter().any(|&t| t as usize >= terms.len()) {
                     return None;
                 }
@@ -243,12 +253,20 @@ fn encode_into(
             out.extend_from_slice(&(term.len() as u16).to_le_bytes());
             out.extend_from_slice(term);
         }
+        // Term numbers take two bytes where the chapter has few enough terms, else four.
+        let narrow = terms.len() <= 1 << 16;
+        out.push(if narrow { 2 } else { 4 });
         put_u32(&mut out, docs.len());
         for &d in docs {
             for field in &corpus.docs[d].terms {
                 put_u32(&mut out, field.len());
                 for &t in field {
-                    out.extend_from_slice(&local[t as usize].to_le_bytes());
+                    let number = local[t as usize];
+                    if narrow {
+                        out.extend_from_slice(&(number as u16).to_le_bytes());
+                    } else {
+                        out.extend_from_slice(&number.to_le_bytes());
+                    }
                 }
             }
         }
@@ -379,6 +397,14 @@ impl<'a> Reader<'a> {
         Some(u16::from_le_bytes(self.take(2)?.try_into().ok()?))
     }
 
+    /// The width of a chapter's term numbers: 2 or 4 bytes.
+    fn width(&mut self) -> Option<usize> {
+        match self.take(1)?[0] {
+            w @ (2 | 4) => Some(w as usize),
+            _ => None,
+        }
+    }
+
     fn u32(&mut self) -> Option<u32> {
         Some(u32::from_le_bytes(self.take(4)?.try_into().ok()?))
     }
@@ -451,6 +477,36 @@ mod tests {
         )
         .unwrap();
         assert_eq!(copied, fresh);
+    }
+
+    #[test]
+    fn a_chapter_with_more_terms_than_two_bytes_number_round_trips() {
+        // 70,000 terms: the chapter's term numbers take four bytes.
+        let vocabulary: Vec<String> = (0..70_000).map(|i| format!("t{i}")).collect();
+        let all: Vec<u32> = (0..70_000).rev().collect();
+        let corpus = Corpus {
+            docs: vec![SearchDoc {
+                chapter: 0,
+                anchor: None,
+                section_title: String::new(),
+                text: "".into(),
+                terms: [vec![5], vec![], vec![], all.clone(), vec![69_999]],
+            }],
+            vocabulary,
+        };
+        let cache = Cache::decode(encode(&corpus, &[[1u8; 16]], &[9u8; 16], &[])).unwrap();
+        let chapter = cache.chapter(&[1u8; 16]).unwrap();
+        let words = |f: usize| -> Vec<&str> {
+            chapter.docs[0][f]
+                .iter()
+                .map(|&t| chapter.terms[t as usize])
+                .collect()
+        };
+        assert_eq!(words(0), ["t5"]);
+        assert_eq!(words(3).len(), 70_000);
+        assert_eq!(words(3)[0], "t69999");
+        assert_eq!(words(3)[69_999], "t0");
+        assert_eq!(words(4), ["t69999"]);
     }
 
     #[test]

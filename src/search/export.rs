@@ -21,7 +21,7 @@ use rayon::prelude::*;
 use serde::Serialize;
 
 use super::analyze::{STOP_WORDS, spelling_map};
-use super::{Corpus, Field, SearchDoc, length_factor, term_weight};
+use super::{Corpus, Field, length_factor, term_weight};
 use crate::model::Manual;
 use crate::render::OutputFile;
 use crate::timing::phase;
@@ -92,7 +92,25 @@ pub fn export(manual: &Manual, corpus: &Corpus) -> Vec<OutputFile> {
     // The excerpts are made while the postings are: each has stretches on one thread.
     let ((mut files, shards), fragments) = rayon::join(
         || phase("  search postings and shards", || write_shards(corpus)),
-        || fragments(manual, docs, &by_chapter),
+        || {
+            let chapters = by_chapter
+                .iter()
+                .map(|ids| {
+                    ids.iter()
+                        .map(|&d| {
+                            let doc = &docs[d as usize];
+                            FragmentSection::new(
+                                d,
+                                doc.anchor.as_deref(),
+                                &doc.section_title,
+                                &doc.text,
+                            )
+                        })
+                        .collect()
+                })
+                .collect();
+            fragments(manual, chapters)
+        },
     );
     let range_of = |chapters: &mut dyn Iterator<Item = usize>| -> Option<(u32, u32)> {
         let ids: Vec<u32> = chapters
@@ -153,14 +171,62 @@ pub fn export(manual: &Manual, corpus: &Corpus) -> Vec<OutputFile> {
     files
 }
 
-/// Each chapter's fragment, `c/N.json`: its number, title, address, and each section's title
-/// and opening text, for the results shown.
-fn fragments(manual: &Manual, docs: &[SearchDoc], by_chapter: &[Vec<u32>]) -> Vec<OutputFile> {
-    by_chapter
+/// Each chapter's fragment, `c/N.json`, made from the chapters' rendered sections alone (no
+/// analysis): the same files as `export` makes, for a build that reuses the rest of the export
+/// from the search cache, which does not keep them.
+pub fn fragment_files(
+    manual: &Manual,
+    rendered: &[std::sync::Arc<crate::markdown::Rendered>],
+) -> Vec<OutputFile> {
+    let sections: Vec<_> = rendered
         .par_iter()
         .enumerate()
-        .filter(|(_, ids)| !ids.is_empty())
-        .map(|(c, ids)| {
+        .map(|(i, r)| super::sections(manual, r, i))
+        .collect();
+    let mut next = 0u32;
+    let chapters: Vec<Vec<FragmentSection>> = sections
+        .iter()
+        .map(|list| {
+            list.iter()
+                .map(|(anchor, title, text)| {
+                    next += 1;
+                    FragmentSection::new(next - 1, anchor.as_deref(), title, text)
+                })
+                .collect()
+        })
+        .collect();
+    fragments(manual, chapters)
+}
+
+/// Whether the file at `path` (in the site) is a chapter's fragment.
+pub fn is_fragment(path: &str) -> bool {
+    path.starts_with("search/c/")
+}
+
+impl<'a> FragmentSection<'a> {
+    fn new(doc: u32, anchor: Option<&'a str>, title: &'a str, text: &'a str) -> Self {
+        let excerpt = text
+            .char_indices()
+            .nth(EXCERPT_CHARS)
+            .map_or(text.len(), |(at, _)| at);
+        FragmentSection {
+            doc,
+            anchor,
+            title,
+            text: &text[..excerpt],
+        }
+    }
+}
+
+/// Each chapter's fragment, `c/N.json`: its number, title, address, and each section's title
+/// and opening text, for the results shown. `chapters` holds each chapter's sections, in
+/// order; a chapter with none has no fragment.
+fn fragments(manual: &Manual, chapters: Vec<Vec<FragmentSection>>) -> Vec<OutputFile> {
+    chapters
+        .into_par_iter()
+        .enumerate()
+        .filter(|(_, sections)| !sections.is_empty())
+        .map(|(c, sections)| {
             let chapter = &manual.chapters[c];
             let fragment = Fragment {
                 id: chapter.id.as_str(),
@@ -171,22 +237,7 @@ fn fragments(manual: &Manual, docs: &[SearchDoc], by_chapter: &[Vec<u32>]) -> Ve
                     .clone()
                     .or_else(|| chapter.page_path())
                     .unwrap_or_default(),
-                sections: ids
-                    .iter()
-                    .map(|&d| {
-                        let doc = &docs[d as usize];
-                        FragmentSection {
-                            doc: d,
-                            anchor: doc.anchor.as_deref(),
-                            title: &doc.section_title,
-                            text: &doc.text[..doc
-                                .text
-                                .char_indices()
-                                .nth(EXCERPT_CHARS)
-                                .map_or(doc.text.len(), |(at, _)| at)],
-                        }
-                    })
-                    .collect(),
+                sections,
             };
             // Room for the texts and a little over, so that the buffer is not grown (each
             // growth is a copy into memory the process has not touched yet).

@@ -189,6 +189,34 @@ pub fn documents_with(
     corpus
 }
 
+/// A chapter's searchable sections, a document each: (anchor, section title, text), the
+/// introduction first (`None` for its anchor).
+pub(crate) fn sections(
+    manual: &Manual,
+    r: &Rendered,
+    i: usize,
+) -> Vec<(Option<String>, String, Arc<str>)> {
+    let chapter = &manual.chapters[i];
+    let first = r.texts.first().cloned().unwrap_or_default();
+    let intro: Arc<str> = match chapter.summary.as_deref().filter(|s| !s.is_empty()) {
+        Some(summary) if first.is_empty() => summary.into(),
+        Some(summary) => format!("{summary} {first}").into(),
+        None => first,
+    };
+    let sections = r.sections.iter().zip(r.texts.iter().skip(1));
+    std::iter::once((None, String::new(), intro))
+        .chain(sections.map(|(s, text)| {
+            (
+                Some(s.anchor.clone()),
+                section_label(&s.number, &s.title),
+                text.clone(),
+            )
+        }))
+        // A chapter whose text starts with its first section has no introduction to find.
+        .filter(|(anchor, _, text)| anchor.is_some() || !text.is_empty() || r.sections.is_empty())
+        .collect()
+}
+
 fn chapter_documents(
     manual: &Manual,
     r: &Rendered,
@@ -198,27 +226,7 @@ fn chapter_documents(
     docs: &mut Vec<SearchDoc>,
 ) {
     let chapter = &manual.chapters[i];
-    let first = r.texts.first().cloned().unwrap_or_default();
-    let intro: Arc<str> = match chapter.summary.as_deref().filter(|s| !s.is_empty()) {
-        Some(summary) if first.is_empty() => summary.into(),
-        Some(summary) => format!("{summary} {first}").into(),
-        None => first,
-    };
-    let sections = r.sections.iter().zip(r.texts.iter().skip(1));
-    let all: Vec<(Option<String>, String, Arc<str>)> =
-        std::iter::once((None, String::new(), intro))
-            .chain(sections.map(|(s, text)| {
-                (
-                    Some(s.anchor.clone()),
-                    section_label(&s.number, &s.title),
-                    text.clone(),
-                )
-            }))
-            // A chapter whose text starts with its first section has no introduction to find.
-            .filter(|(anchor, _, text)| {
-                anchor.is_some() || !text.is_empty() || r.sections.is_empty()
-            })
-            .collect();
+    let all = sections(manual, r, i);
     if let Some(cached) = cached.filter(|c| c.docs.len() == all.len()) {
         let ids: Vec<u32> = cached.terms.iter().map(|t| interner.intern(t)).collect();
         for ((anchor, section_title, text), fields) in all.into_iter().zip(cached.docs) {

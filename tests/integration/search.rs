@@ -234,6 +234,10 @@ fn the_search_cache_gives_the_index_a_build_from_nothing_gives() {
     assert!(first.contains("search documents"), "{first}");
     assert!(cache.exists());
     let before = search_folder(&t);
+    // The chapters' fragments are not kept: a build that reuses the export makes them again.
+    let kept = std::fs::read(&cache).unwrap();
+    assert!(kept.windows(9).any(|w| w == b"search/s/"));
+    assert!(!kept.windows(9).any(|w| w == b"search/c/"));
 
     // Nothing it is made from changed: the index is reused, not made again.
     let again = timed_build(&t);
@@ -274,7 +278,7 @@ fn the_search_cache_gives_the_index_a_build_from_nothing_gives() {
     let good = std::fs::read(&cache).unwrap();
     for damaged in [
         good[..good.len() / 2].to_vec(),
-        b"procbook search cache 1\n\xff\xff\xff\xff".to_vec(),
+        b"procbook search cache 2\n\xff\xff\xff\xff".to_vec(),
         vec![0u8; 1000],
     ] {
         std::fs::write(&cache, &damaged).unwrap();
