@@ -6,15 +6,16 @@
 //! from: its title, keywords, summary, sections and text, the glossary, and the analysis) with
 //! the chapter's terms; and the export's files (but the chapters' fragments, which are made
 //! again from the rendered sections when the rest is reused) with a key of all the chapters'
-//! keys and what else the export holds (numbers, titles, addresses, parts). A cache that is missing,
-//! unreadable, damaged or of another version is ignored: the build then does all the work, and
-//! writes a new one.
+//! keys and what else the export holds (numbers, titles, addresses, parts). A cache that is
+//! missing, unreadable, damaged or of another version is ignored: the build then does all the
+//! work, and writes a new one.
 //!
 //! Format, little-endian: the `FORMAT` line; u32 chapter count, then per chapter the key
 //! (16 bytes), u32 term count, each term as u16 length and UTF-8, a u8 width (2 where the
 //! chapter has at most 65,536 terms, else 4), u32 document count, and per document 5 × (u32
-//! length, then that many term numbers of that width, which index the chapter's terms); then the export's key (16 bytes), u32 file count, and per file u32 path length,
-//! the path, u32 length and the bytes.
+//! length, then that many term numbers of that width, which index the chapter's terms); then
+//! the export's key (16 bytes), u32 file count, and per file u32 path length, the path, u32
+//! length and the bytes.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};

@@ -374,42 +374,47 @@ struct Grouped<T> {
     items: Vec<T>,
 }
 
-impl<T> Grouped<T> {
-    /// Where each group starts, for groups (in `order`) whose sizes `counts[run][group]`
-    /// sums to over the runs; the last start is the end.
-    fn starts(counts: &[Vec<u32>], order: &[u32]) -> Vec<usize> {
-        let mut starts = Vec::with_capacity(order.len() + 1);
-        let mut at = 0;
+/// Where each group starts in a `Grouped`, for groups (in `order`) whose sizes
+/// `counts[run][group]` sums to over the runs; the last start is the end.
+fn group_starts(counts: &[Vec<u32>], order: &[u32]) -> Vec<usize> {
+    let mut starts = Vec::with_capacity(order.len() + 1);
+    let mut at = 0;
+    starts.push(at);
+    for &g in order {
+        at += counts.iter().map(|c| c[g as usize] as usize).sum::<usize>();
         starts.push(at);
-        for &g in order {
-            at += counts.iter().map(|c| c[g as usize] as usize).sum::<usize>();
-            starts.push(at);
-        }
-        starts
     }
+    starts
+}
 
-    /// `items` cut into each run's share of each group, in run order within a group (so that
-    /// runs filled in order keep the order of their items): `shares[run][place in order]`.
-    fn shares<'a>(items: &'a mut [T], counts: &[Vec<u32>], order: &[u32]) -> Vec<Vec<&'a mut [T]>> {
-        let mut shares: Vec<Vec<&mut [T]>> = counts
-            .iter()
-            .map(|_| Vec::with_capacity(order.len()))
-            .collect();
-        let mut rest = items;
-        for &g in order {
-            for (run, share) in counts.iter().zip(&mut shares) {
-                let (mine, tail) = std::mem::take(&mut rest).split_at_mut(run[g as usize] as usize);
-                share.push(mine);
-                rest = tail;
-            }
+/// `items` cut into each run's share of each group, in run order within a group (so that runs
+/// filled in order keep the order of their items): `shares[run][place in order]`.
+fn run_shares<'a, T>(
+    items: &'a mut [T],
+    counts: &[Vec<u32>],
+    order: &[u32],
+) -> Vec<Vec<&'a mut [T]>> {
+    let mut shares: Vec<Vec<&mut [T]>> = counts
+        .iter()
+        .map(|_| Vec::with_capacity(order.len()))
+        .collect();
+    let mut rest = items;
+    for &g in order {
+        for (run, share) in counts.iter().zip(&mut shares) {
+            let (mine, tail) = std::mem::take(&mut rest).split_at_mut(run[g as usize] as usize);
+            share.push(mine);
+            rest = tail;
         }
-        shares
     }
+    shares
+}
 
+impl<T> Grouped<T> {
     fn group(&self, g: usize) -> &[T] {
         &self.items[self.starts[g]..self.starts[g + 1]]
     }
 }
+
 /// Puts `value` first in `slot`, and leaves the rest of it there.
 fn put<T>(slot: &mut &mut [T], value: T) {
     let (first, rest) = std::mem::take(slot)
@@ -521,13 +526,13 @@ fn write_shards(corpus: &Corpus) -> (Vec<OutputFile>, Vec<(String, String, Strin
 
     let (doc_counts, pair_counts): (Vec<Vec<u32>>, Vec<Vec<u32>>) =
         counts.into_iter().map(|c| (c.docs, c.pairs)).unzip();
-    let word_starts = Grouped::<()>::starts(&doc_counts, &ranks.order);
-    let pair_starts = Grouped::<()>::starts(&pair_counts, &ranks.order);
+    let word_starts = group_starts(&doc_counts, &ranks.order);
+    let pair_starts = group_starts(&pair_counts, &ranks.order);
     let mut word_items = vec![(0u32, 0f32); word_starts[n]];
     let mut pair_items = vec![0u64; pair_starts[n]];
     phase("    search postings", || {
-        let word_shares = Grouped::shares(&mut word_items, &doc_counts, &ranks.order);
-        let pair_shares = Grouped::shares(&mut pair_items, &pair_counts, &ranks.order);
+        let word_shares = run_shares(&mut word_items, &doc_counts, &ranks.order);
+        let pair_shares = run_shares(&mut pair_items, &pair_counts, &ranks.order);
         runs.par_iter().zip(word_shares).zip(pair_shares).for_each(
             |((run, mut words), mut pairs)| {
                 let mut tally = vec![0u32; n];
