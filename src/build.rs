@@ -452,11 +452,7 @@ fn search_files(
         corpus: docs,
         keys,
         key,
-        files: files
-            .iter()
-            .filter(|f| !crate::search::export::is_fragment(&f.path))
-            .cloned()
-            .collect(),
+        files: files.clone(),
         previous: cache,
     };
     (files, Some(update))

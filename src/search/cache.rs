@@ -166,6 +166,7 @@ pub struct Update {
     pub keys: Vec<Key>,
     /// The export's key.
     pub key: Key,
+    /// The export's files (the cache keeps all but the chapters' fragments).
     pub files: Vec<OutputFile>,
     /// The cache the build started from, whose chapters still current are copied as they are.
     pub previous: Cache,
@@ -274,10 +275,16 @@ fn encode_into(
         w.write_all(&out)?;
         out.clear();
     }
+    // The chapters' fragments are not kept: a build that reuses the export makes them again.
+    let kept = || {
+        files
+            .iter()
+            .filter(|f| !super::export::is_fragment(&f.path))
+    };
     out.extend_from_slice(export);
-    put_u32(&mut out, files.len());
+    put_u32(&mut out, kept().count());
     w.write_all(&out)?;
-    for f in files {
+    for f in kept() {
         out.clear();
         put_u32(&mut out, f.path.len());
         out.extend_from_slice(f.path.as_bytes());
@@ -439,7 +446,11 @@ mod tests {
     #[test]
     fn chapters_and_the_export_round_trip() {
         let keys = [[1u8; 16], [2u8; 16]];
-        let files = vec![OutputFile::new("search/meta.json", "{}")];
+        // A chapter's fragment is left out: a reusing build makes it again.
+        let files = vec![
+            OutputFile::new("search/meta.json", "{}"),
+            OutputFile::new("search/c/0.json", "{}"),
+        ];
         let bytes = encode(&corpus(), &keys, &[9u8; 16], &files);
         let cache = Cache::decode(bytes).expect("decodes");
         let first = cache.chapter(&[1u8; 16]).unwrap();
@@ -455,7 +466,10 @@ mod tests {
         let second = cache.chapter(&[2u8; 16]).unwrap();
         assert_eq!(second.terms, ["review", "looked"]);
         assert!(cache.chapter(&[3u8; 16]).is_none());
-        assert_eq!(cache.export(&[9u8; 16]).unwrap()[0].bytes, "{}".as_bytes());
+        let export = cache.export(&[9u8; 16]).unwrap();
+        assert_eq!(export.len(), 1);
+        assert_eq!(export[0].path, "search/meta.json");
+        assert_eq!(export[0].bytes, "{}".as_bytes());
         assert!(cache.export(&[8u8; 16]).is_none());
     }
 
