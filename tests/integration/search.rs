@@ -290,6 +290,32 @@ fn the_search_cache_gives_the_index_a_build_from_nothing_gives() {
 }
 
 #[test]
+fn the_index_is_the_same_bytes_whatever_the_number_of_threads() {
+    // The export counts and places postings in runs of documents, a few per thread: with one
+    // thread the demo's documents make 4 runs, with three they make 7.
+    let t = ManualTest::demo();
+    let build_with = |threads: &str| {
+        let _ = std::fs::remove_dir_all(t.root.join(".procbook"));
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_procbook"))
+            .arg("build")
+            .current_dir(&t.root)
+            .env("PROCBOOK_TODAY", crate::harness::TODAY)
+            .env("RAYON_NUM_THREADS", threads)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        search_folder(&t)
+    };
+    let one = build_with("1");
+    assert!(one.keys().any(|k| k.starts_with("s/")), "{:?}", one.keys());
+    assert_eq!(build_with("3"), one);
+}
+
+#[test]
 fn caches_that_cannot_be_saved_are_a_note_and_the_site_is_still_built() {
     let t = ManualTest::demo();
     // A file where the cache folder goes: nothing can be saved there.
