@@ -2,7 +2,7 @@
 //! only the chapters whose words changed, and reuses the whole static export when nothing it
 //! is made from changed (a template edit, a second build).
 //!
-//! It holds, for each chapter, a key (SHA-256 of everything its search documents are made
+//! It holds, for each chapter, a key (XXH3-128 of everything its search documents are made
 //! from: its title, keywords, summary, sections and text, the glossary, and the analysis) with
 //! the chapter's terms; and the export's files (but the chapters' fragments, which are made
 //! again from the rendered sections when the rest is reused) with a key of all the chapters'
@@ -20,7 +20,7 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-use sha2::{Digest, Sha256};
+use xxhash_rust::xxh3::Xxh3;
 
 use super::Corpus;
 use crate::history::cache::CACHE_DIR;
@@ -297,8 +297,8 @@ fn encode_into(
 
 /// What every key starts from: the format, the crate's version, the analysis's tables and
 /// the glossary (whose names become synonyms).
-fn base(manual: &Manual) -> Sha256 {
-    let mut h = Sha256::new();
+fn base(manual: &Manual) -> Xxh3 {
+    let mut h = Xxh3::new();
     h.update(FORMAT);
     field(&mut h, env!("CARGO_PKG_VERSION"));
     for w in super::analyze::STOP_WORDS {
@@ -313,7 +313,7 @@ fn base(manual: &Manual) -> Sha256 {
     for e in &manual.glossary.entries {
         field(&mut h, &e.term);
         field(&mut h, e.expansion.as_deref().unwrap_or("\u{0}"));
-        h.update((e.aliases.len() as u64).to_le_bytes());
+        h.update(&(e.aliases.len() as u64).to_le_bytes());
         for a in &e.aliases {
             field(&mut h, a);
         }
@@ -322,13 +322,13 @@ fn base(manual: &Manual) -> Sha256 {
 }
 
 /// A string, with its length first so that no two lists of strings hash alike.
-fn field(h: &mut Sha256, s: &str) {
-    h.update((s.len() as u64).to_le_bytes());
+fn field(h: &mut Xxh3, s: &str) {
+    h.update(&(s.len() as u64).to_le_bytes());
     h.update(s.as_bytes());
 }
 
-fn finish(h: Sha256) -> Key {
-    h.finalize()[..16].try_into().expect("16 of 32 bytes")
+fn finish(h: Xxh3) -> Key {
+    h.digest128().to_le_bytes()
 }
 
 /// Each chapter's key: what its search documents are made from.
@@ -342,18 +342,18 @@ pub fn chapter_keys(manual: &Manual, rendered: &[std::sync::Arc<Rendered>]) -> V
         .map(|(c, r)| {
             let mut h = base.clone();
             field(&mut h, &c.title);
-            h.update((c.keywords.len() as u64).to_le_bytes());
+            h.update(&(c.keywords.len() as u64).to_le_bytes());
             for k in &c.keywords {
                 field(&mut h, k);
             }
             field(&mut h, c.summary.as_deref().unwrap_or("\u{0}"));
-            h.update((r.sections.len() as u64).to_le_bytes());
+            h.update(&(r.sections.len() as u64).to_le_bytes());
             for s in &r.sections {
                 field(&mut h, &s.anchor);
                 field(&mut h, &s.number);
                 field(&mut h, &s.title);
             }
-            h.update((r.texts.len() as u64).to_le_bytes());
+            h.update(&(r.texts.len() as u64).to_le_bytes());
             for t in &r.texts {
                 field(&mut h, t);
             }
@@ -366,17 +366,17 @@ pub fn chapter_keys(manual: &Manual, rendered: &[std::sync::Arc<Rendered>]) -> V
 /// and part.
 pub fn export_key(manual: &Manual, keys: &[Key]) -> Key {
     let mut h = base(manual);
-    h.update((keys.len() as u64).to_le_bytes());
+    h.update(&(keys.len() as u64).to_le_bytes());
     for (c, key) in manual.chapters.iter().zip(keys) {
         h.update(key);
         field(&mut h, c.id.as_str());
         field(&mut h, &c.number.to_string());
         let url = c.external_url.clone().or_else(|| c.page_path());
         field(&mut h, url.as_deref().unwrap_or("\u{0}"));
-        h.update((c.part as u64).to_le_bytes());
-        h.update([u8::from(c.local)]);
+        h.update(&(c.part as u64).to_le_bytes());
+        h.update(&[u8::from(c.local)]);
     }
-    h.update((manual.parts.len() as u64).to_le_bytes());
+    h.update(&(manual.parts.len() as u64).to_le_bytes());
     for p in &manual.parts {
         field(&mut h, &p.number.to_string());
         field(&mut h, &p.title);
