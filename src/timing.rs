@@ -1,5 +1,6 @@
 //! Optional timings of the build's phases, printed to stderr with `--verbose` or when
-//! `PROCBOOK_TIMINGS` is set: for finding where time goes on a large manual without a profiler.
+//! `PROCBOOK_TIMINGS` is set, each with the memory the process holds at its end: for finding
+//! where time and memory go on a large manual without a profiler.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
@@ -23,9 +24,18 @@ pub fn phase<T>(label: &str, f: impl FnOnce() -> T) -> T {
     }
     let start = Instant::now();
     let value = f();
-    eprintln!(
-        "{:>8.1} ms  {label}",
-        start.elapsed().as_secs_f64() * 1000.0
-    );
+    let elapsed = start.elapsed().as_secs_f64() * 1000.0;
+    match resident_mb() {
+        Some(mb) => eprintln!("{elapsed:>8.1} ms  {label}  ({mb} MB resident)"),
+        None => eprintln!("{elapsed:>8.1} ms  {label}"),
+    }
     value
+}
+
+/// The memory the process holds now, in MB, where the system tells (Linux).
+fn resident_mb() -> Option<u64> {
+    let statm = std::fs::read_to_string("/proc/self/statm").ok()?;
+    let pages: u64 = statm.split_whitespace().nth(1)?.parse().ok()?;
+    // Pages are 4 KiB on the systems that have /proc/self/statm and this layout.
+    Some(pages * 4096 / 1_000_000)
 }

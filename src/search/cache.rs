@@ -2,20 +2,27 @@
 //! only the chapters whose words changed, and reuses the whole static export when nothing it
 //! is made from changed (a template edit, a second build).
 //!
-//! It holds, for each chapter, a key (XXH3-128 of everything its search documents are made
-//! from: its title, keywords, summary, sections and text, the glossary, and the analysis) with
-//! the chapter's terms; and the export's files (but the chapters' fragments, which are made
-//! again from the rendered sections when the rest is reused) with a key of all the chapters'
-//! keys and what else the export holds (numbers, titles, addresses, parts). A cache that is
-//! missing, unreadable, damaged or of another version is ignored: the build then does all the
-//! work, and writes a new one.
+//! It holds the terms the chapters use, once; for each chapter, a key (XXH3-128 of everything
+//! its search documents are made from: its title, keywords, summary, sections and text, the
+//! glossary, and the analysis) with its documents' terms, as numbers into those terms; and the
+//! export's files (but the chapters' fragments, which are made again from the rendered
+//! sections when the rest is reused) with a key of all the chapters' keys and what else the
+//! export holds (numbers, titles, addresses, parts). A cache that is missing, unreadable,
+//! damaged or of another version is ignored: the build then does all the work, and writes a
+//! new one.
 //!
-//! Format, little-endian: the `FORMAT` line; u32 chapter count, then per chapter the key
-//! (16 bytes), u32 term count, each term as u16 length and UTF-8, a u8 width (2 where the
-//! chapter has at most 65,536 terms, else 4), u32 document count, and per document 5 × (u32
-//! length, then that many term numbers of that width, which index the chapter's terms); then
-//! the export's key (16 bytes), u32 file count, and per file u32 path length, the path, u32
-//! length and the bytes.
+//! A build takes the cached chapters' term numbers as its own (the cache's terms are the first
+//! of its vocabulary), so that reading a chapter back is copying numbers, with no word looked
+//! up. The cache it saves copies the chapters it read as they were, and keeps the terms no
+//! chapter uses any more (an edit took them out) while they are few; when they are over an
+//! eighth, it keeps only the terms in use, renumbered.
+//!
+//! Format, little-endian: the `FORMAT` line; u32 term count, each term as u16 length and
+//! UTF-8; a u8 width (2 where there are at most 65,536 terms, else 4); u32 chapter count, then
+//! per chapter the key (16 bytes), u32 document count, and per document the lengths of its 5
+//! word fields (u32 each) followed by the fields' term numbers of that width; then the
+//! export's key (16 bytes), u32 file count, and per file u32 path length, the path, u32 length
+//! and the bytes.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -30,7 +37,7 @@ use crate::render::OutputFile;
 
 /// Change when the analysis, the documents or the export change, so that old caches are
 /// ignored. The crate's version is part of every key as well.
-const FORMAT: &[u8] = b"procbook search cache 2\n";
+const FORMAT: &[u8] = b"procbook search cache 3\n";
 const FILE: &str = "search.cache";
 
 pub type Key = [u8; 16];
@@ -40,20 +47,21 @@ pub fn path(root: &Path) -> PathBuf {
     root.join(CACHE_DIR).join(FILE)
 }
 
-/// A loaded cache: each chapter's terms (as byte ranges into the file) and the export.
+/// A loaded cache: its terms, each chapter's documents (as byte ranges into the file) and the
+/// export.
 #[derive(Default)]
 pub struct Cache {
     bytes: bytes::Bytes,
+    /// The terms, as byte ranges into the file (checked to be UTF-8).
+    terms: Vec<std::ops::Range<usize>>,
+    /// The width of a term number in bytes: 2 or 4.
+    width: usize,
     chapters: HashMap<Key, std::ops::Range<usize>>,
     export: Option<(Key, Vec<OutputFile>)>,
 }
 
-/// One chapter's documents' terms, decoded: the chapter's terms, and each document's five
-/// word fields as numbers into them.
-pub struct ChapterTerms<'a> {
-    pub terms: Vec<&'a str>,
-    pub docs: Vec<[Vec<u32>; 5]>,
-}
+/// A chapter's documents, each as its five word fields' term numbers.
+pub type ChapterTerms = Vec<[Vec<u32>; 5]>;
 
 impl Cache {
     /// The cache of the manual at `root`, or an empty one when there is none or it can't be
@@ -74,20 +82,28 @@ impl Cache {
         if r.take(FORMAT.len())? != FORMAT {
             return None;
         }
+        let count = r.u32()? as usize;
+        let mut terms = Vec::with_capacity(count.min(bytes.len() / 2));
+        for _ in 0..count {
+            let len = r.u16()? as usize;
+            let start = r.at;
+            std::str::from_utf8(r.take(len)?).ok()?;
+            terms.push(start..r.at);
+        }
+        let width = match r.take(1)?[0] {
+            w @ (2 | 4) => w as usize,
+            _ => return None,
+        };
         let mut chapters = HashMap::new();
         for _ in 0..r.u32()? {
             let key: Key = r.take(16)?.try_into().ok()?;
             let start = r.at;
             for _ in 0..r.u32()? {
-                let len = r.u16()? as usize;
-                r.take(len)?;
-            }
-            let width = r.width()?;
-            for _ in 0..r.u32()? {
+                let mut numbers = 0usize;
                 for _ in 0..5 {
-                    let len = r.u32()? as usize;
-                    r.take(len.checked_mul(width)?)?;
+                    numbers = numbers.checked_add(r.u32()? as usize)?;
                 }
+                r.take(numbers.checked_mul(width)?)?;
             }
             chapters.insert(key, start..r.at);
         }
@@ -103,33 +119,40 @@ impl Cache {
             files.push(OutputFile::new(path, bytes.slice(start..start + len)));
         }
         (r.at == bytes.len()).then_some(Cache {
+            terms,
+            width,
             chapters,
             export: Some((key, files)),
             bytes,
         })
     }
 
-    /// The terms kept for the chapter with `key`, if any (and if they can be read).
-    pub fn chapter(&self, key: &Key) -> Option<ChapterTerms<'_>> {
+    /// The cache's terms: its chapters' term numbers index them.
+    pub fn terms(&self) -> impl ExactSizeIterator<Item = &str> {
+        self.terms.iter().map(|range| {
+            std::str::from_utf8(&self.bytes[range.clone()]).expect("checked when decoded")
+        })
+    }
+
+    /// The documents kept for the chapter with `key`, if any (and if they can be read): each
+    /// one's word fields as numbers into `terms`.
+    pub fn chapter(&self, key: &Key) -> Option<ChapterTerms> {
         let range = self.chapters.get(key)?;
         let mut r = Reader {
             bytes: &self.bytes[range.clone()],
             at: 0,
         };
         let count = r.u32()? as usize;
-        let mut terms = Vec::with_capacity(count);
+        let mut docs = Vec::with_capacity(count);
         for _ in 0..count {
-            let len = r.u16()? as usize;
-            terms.push(std::str::from_utf8(r.take(len)?).ok()?);
-        }
-        let width = r.width()?;
-        let mut docs = Vec::new();
-        for _ in 0..r.u32()? {
+            let mut lengths = [0usize; 5];
+            for len in &mut lengths {
+                *len = r.u32()? as usize;
+            }
             let mut fields: [Vec<u32>; 5] = Default::default();
-            for field in &mut fields {
-                let len = r.u32()? as usize;
-                let raw = r.take(len * width)?;
-                if width == 2 {
+            for (field, len) in fields.iter_mut().zip(lengths) {
+                let raw = r.take(len * self.width)?;
+                if self.width == 2 {
                     field.extend(
                         raw.chunks_exact(2)
                             .map(|b| u32::from(u16::from_le_bytes([b[0], b[1]]))),
@@ -140,13 +163,13 @@ impl Cache {
                             .map(|b| u32::from_le_bytes(b.try_into().expect("four bytes"))),
                     );
                 }
-                if field.iter().any(|&t| t as usize >= terms.len()) {
+                if field.iter().any(|&t| t as usize >= self.terms.len()) {
                     return None;
                 }
             }
             docs.push(fields);
         }
-        Some(ChapterTerms { terms, docs })
+        Some(docs)
     }
 
     /// The export's files, when they were made from what `key` names.
@@ -168,7 +191,8 @@ pub struct Update {
     pub key: Key,
     /// The export's files (the cache keeps all but the chapters' fragments).
     pub files: Vec<OutputFile>,
-    /// The cache the build started from, whose chapters still current are copied as they are.
+    /// The cache the corpus's documents were read from, whose chapters are copied as they
+    /// are where their numbers still hold.
     pub previous: Cache,
 }
 
@@ -206,7 +230,8 @@ pub fn encode(corpus: &Corpus, keys: &[Key], export: &Key, files: &[OutputFile])
     out
 }
 
-/// `encode`, into `w`, copying the chapters `previous` holds as they are there.
+/// `encode`, into `w`. The chapters of `previous` (where its terms are the corpus's first, as
+/// when the corpus was read from it) are copied as they are there, when the numbers keep.
 fn encode_into(
     w: &mut impl std::io::Write,
     corpus: &Corpus,
@@ -215,16 +240,33 @@ fn encode_into(
     files: &[OutputFile],
     previous: Option<&Cache>,
 ) -> std::io::Result<()> {
-    // Each chapter is put together here, then written.
+    let numbers = Numbers::of(corpus);
+    let width = numbers.width();
+    let previous = previous.filter(|p| {
+        numbers.kept_as_they_are()
+            && p.width == width
+            && p.terms.len() <= corpus.vocabulary.len()
+            && p.terms().zip(&corpus.vocabulary).all(|(a, b)| a == b)
+    });
+    // Each part is put together here, then written.
     let mut out = FORMAT.to_vec();
+    put_u32(&mut out, numbers.used as usize);
+    for (term, _) in corpus
+        .vocabulary
+        .iter()
+        .zip(&numbers.of)
+        .filter(|(_, n)| **n != u32::MAX)
+    {
+        // Terms are at most 40 characters (`analyze::MAX_WORD`), so 160 bytes.
+        out.extend_from_slice(&(term.len() as u16).to_le_bytes());
+        out.extend_from_slice(term.as_bytes());
+    }
+    out.push(width as u8);
     let mut by_chapter: Vec<Vec<usize>> = vec![Vec::new(); keys.len()];
     for (i, d) in corpus.docs.iter().enumerate() {
         by_chapter[d.chapter].push(i);
     }
     put_u32(&mut out, keys.len());
-    // Each term's number in the chapter being written (`u32::MAX`: not in it).
-    let mut local = vec![u32::MAX; corpus.vocabulary.len()];
-    let mut terms = Vec::new();
     for (key, docs) in keys.iter().zip(&by_chapter) {
         out.extend_from_slice(key);
         if let Some(range) = previous.and_then(|p| Some(&p.bytes[p.chapters.get(key)?.clone()])) {
@@ -233,42 +275,23 @@ fn encode_into(
             out.clear();
             continue;
         }
-        // The chapter's terms, numbered in the order they first appear.
-        for &t in &terms {
-            local[t as usize] = u32::MAX;
-        }
-        terms.clear();
-        for &d in docs {
-            for field in &corpus.docs[d].terms {
-                for &t in field {
-                    if local[t as usize] == u32::MAX {
-                        local[t as usize] = terms.len() as u32;
-                        terms.push(t);
-                    }
-                }
-            }
-        }
-        put_u32(&mut out, terms.len());
-        for &t in &terms {
-            let term = corpus.vocabulary[t as usize].as_bytes();
-            // Terms are at most 40 characters (`analyze::MAX_WORD`), so 160 bytes.
-            out.extend_from_slice(&(term.len() as u16).to_le_bytes());
-            out.extend_from_slice(term);
-        }
-        // Term numbers take two bytes where the chapter has few enough terms, else four.
-        let narrow = terms.len() <= 1 << 16;
-        out.push(if narrow { 2 } else { 4 });
         put_u32(&mut out, docs.len());
         for &d in docs {
-            for field in &corpus.docs[d].terms {
+            let fields = &corpus.docs[d].terms;
+            for field in fields {
                 put_u32(&mut out, field.len());
-                for &t in field {
-                    let number = local[t as usize];
-                    if narrow {
-                        out.extend_from_slice(&(number as u16).to_le_bytes());
-                    } else {
-                        out.extend_from_slice(&number.to_le_bytes());
-                    }
+            }
+            let ids = fields.iter().flatten();
+            let start = out.len();
+            out.resize(start + width * ids.clone().count(), 0);
+            let numbers = ids.map(|&t| numbers.of[t as usize]);
+            if width == 2 {
+                for (to, n) in out[start..].chunks_exact_mut(2).zip(numbers) {
+                    to.copy_from_slice(&(n as u16).to_le_bytes());
+                }
+            } else {
+                for (to, n) in out[start..].chunks_exact_mut(4).zip(numbers) {
+                    to.copy_from_slice(&n.to_le_bytes());
                 }
             }
         }
@@ -293,6 +316,58 @@ fn encode_into(
         w.write_all(&f.bytes)?;
     }
     Ok(())
+}
+
+/// The cache's number for each of the corpus's terms.
+struct Numbers {
+    /// By term id: its number, or `u32::MAX` for a term that is not kept.
+    of: Vec<u32>,
+    /// How many are kept.
+    used: u32,
+}
+
+impl Numbers {
+    /// Every term, numbered as it is, while few are unused (an edit took them out of the
+    /// text); else only the terms some document uses, numbered in the same order.
+    fn of(corpus: &Corpus) -> Numbers {
+        let n = corpus.vocabulary.len();
+        let mut in_use = vec![false; n];
+        for doc in &corpus.docs {
+            for &t in doc.terms.iter().flatten() {
+                in_use[t as usize] = true;
+            }
+        }
+        let unused = in_use.iter().filter(|&&u| !u).count();
+        if unused <= n / 8 {
+            return Numbers {
+                of: (0..n as u32).collect(),
+                used: n as u32,
+            };
+        }
+        let mut used = 0u32;
+        let of = in_use
+            .iter()
+            .map(|&u| {
+                if u {
+                    used += 1;
+                    used - 1
+                } else {
+                    u32::MAX
+                }
+            })
+            .collect();
+        Numbers { of, used }
+    }
+
+    /// Whether each term keeps its id as its number.
+    fn kept_as_they_are(&self) -> bool {
+        self.used as usize == self.of.len()
+    }
+
+    /// The width of a number: two bytes where there are few enough terms, else four.
+    fn width(&self) -> usize {
+        if self.used <= 1 << 16 { 2 } else { 4 }
+    }
 }
 
 /// What every key starts from: the format, the crate's version, the analysis's tables and
@@ -405,14 +480,6 @@ impl<'a> Reader<'a> {
         Some(u16::from_le_bytes(self.take(2)?.try_into().ok()?))
     }
 
-    /// The width of a chapter's term numbers: 2 or 4 bytes.
-    fn width(&mut self) -> Option<usize> {
-        match self.take(1)?[0] {
-            w @ (2 | 4) => Some(w as usize),
-            _ => None,
-        }
-    }
-
     fn u32(&mut self) -> Option<u32> {
         Some(u32::from_le_bytes(self.take(4)?.try_into().ok()?))
     }
@@ -443,6 +510,17 @@ mod tests {
         }
     }
 
+    /// A cached chapter's documents, as words.
+    fn words(cache: &Cache, key: &Key) -> Vec<[Vec<String>; 5]> {
+        let terms: Vec<&str> = cache.terms().collect();
+        cache
+            .chapter(key)
+            .unwrap()
+            .into_iter()
+            .map(|fields| fields.map(|f| f.iter().map(|&t| terms[t as usize].into()).collect()))
+            .collect()
+    }
+
     #[test]
     fn chapters_and_the_export_round_trip() {
         let keys = [[1u8; 16], [2u8; 16]];
@@ -453,24 +531,65 @@ mod tests {
         ];
         let bytes = encode(&corpus(), &keys, &[9u8; 16], &files);
         let cache = Cache::decode(bytes).expect("decodes");
-        let first = cache.chapter(&[1u8; 16]).unwrap();
-        let words = |c: &ChapterTerms, d: usize, f: usize| -> Vec<String> {
-            c.docs[d][f]
-                .iter()
-                .map(|&t| c.terms[t as usize].to_owned())
-                .collect()
-        };
-        assert_eq!(first.docs.len(), 2);
-        assert_eq!(words(&first, 0, 3), ["plan", "care", "plan"]);
-        assert_eq!(words(&first, 1, 1), ["review"]);
-        let second = cache.chapter(&[2u8; 16]).unwrap();
-        assert_eq!(second.terms, ["review", "looked"]);
+        let first = words(&cache, &[1u8; 16]);
+        assert_eq!(first.len(), 2);
+        assert_eq!(first[0][0], ["care"]);
+        assert_eq!(first[0][3], ["plan", "care", "plan"]);
+        assert_eq!(first[1][1], ["review"]);
+        let second = words(&cache, &[2u8; 16]);
+        assert_eq!(second.len(), 1);
+        assert_eq!(second[0][3], ["review", "review"]);
+        assert_eq!(second[0][4], ["looked"]);
         assert!(cache.chapter(&[3u8; 16]).is_none());
         let export = cache.export(&[9u8; 16]).unwrap();
         assert_eq!(export.len(), 1);
         assert_eq!(export[0].path, "search/meta.json");
         assert_eq!(export[0].bytes, "{}".as_bytes());
         assert!(cache.export(&[8u8; 16]).is_none());
+    }
+
+    #[test]
+    fn terms_no_document_uses_are_not_kept() {
+        let mut corpus = corpus();
+        // "looked" (3) is used no more, and a term was added that none uses.
+        corpus.docs[2].terms[4].clear();
+        corpus.vocabulary.push("unused".into());
+        let cache =
+            Cache::decode(encode(&corpus, &[[1u8; 16], [2u8; 16]], &[9u8; 16], &[])).unwrap();
+        assert_eq!(
+            cache.terms().collect::<Vec<_>>(),
+            ["plan", "review", "care"]
+        );
+        assert_eq!(words(&cache, &[1u8; 16])[0][3], ["plan", "care", "plan"]);
+        // And with a term in the middle unused, the numbers after it move down.
+        corpus.docs[1].terms[1].clear();
+        corpus.docs[2].terms[3].clear();
+        let cache =
+            Cache::decode(encode(&corpus, &[[1u8; 16], [2u8; 16]], &[9u8; 16], &[])).unwrap();
+        assert_eq!(cache.terms().collect::<Vec<_>>(), ["plan", "care"]);
+        assert_eq!(words(&cache, &[1u8; 16])[0][3], ["plan", "care", "plan"]);
+        assert_eq!(cache.chapter(&[1u8; 16]).unwrap()[0][3], [0, 1, 0]);
+    }
+
+    #[test]
+    fn a_few_unused_terms_are_kept_with_their_numbers() {
+        let mut corpus = corpus();
+        // Four terms in use and one unused: more than an eighth, so it is dropped.
+        corpus.vocabulary.push("unused".into());
+        let cache =
+            Cache::decode(encode(&corpus, &[[1u8; 16], [2u8; 16]], &[9u8; 16], &[])).unwrap();
+        assert_eq!(cache.terms().count(), 4);
+        // Thirty-two in use and four unused: kept, so that no number changes.
+        for i in 0..28 {
+            corpus.vocabulary.push(format!("w{i}"));
+            corpus.docs[1].terms[3].push(corpus.vocabulary.len() as u32 - 1);
+        }
+        corpus.vocabulary.extend(["x", "y", "z"].map(String::from));
+        let cache =
+            Cache::decode(encode(&corpus, &[[1u8; 16], [2u8; 16]], &[9u8; 16], &[])).unwrap();
+        assert_eq!(cache.terms().count(), 36);
+        assert_eq!(cache.terms().nth(4), Some("unused"));
+        assert_eq!(words(&cache, &[1u8; 16])[1][3][..2], ["w0", "w1"]);
     }
 
     #[test]
@@ -492,11 +611,26 @@ mod tests {
         )
         .unwrap();
         assert_eq!(copied, fresh);
+        // A last cache whose terms are not the corpus's first is not copied from.
+        let mut other = corpus();
+        other.vocabulary.swap(0, 1);
+        let previous = Cache::decode(encode(&other, &keys, &[8u8; 16], &[])).unwrap();
+        let mut copied = Vec::new();
+        encode_into(
+            &mut copied,
+            &corpus(),
+            &keys,
+            &[9u8; 16],
+            &files,
+            Some(&previous),
+        )
+        .unwrap();
+        assert_eq!(copied, fresh);
     }
 
     #[test]
-    fn a_chapter_with_more_terms_than_two_bytes_number_round_trips() {
-        // 70,000 terms: the chapter's term numbers take four bytes.
+    fn more_terms_than_two_bytes_number_round_trip() {
+        // 70,000 terms: the term numbers take four bytes.
         let vocabulary: Vec<String> = (0..70_000).map(|i| format!("t{i}")).collect();
         let all: Vec<u32> = (0..70_000).rev().collect();
         let corpus = Corpus {
@@ -510,18 +644,26 @@ mod tests {
             vocabulary,
         };
         let cache = Cache::decode(encode(&corpus, &[[1u8; 16]], &[9u8; 16], &[])).unwrap();
-        let chapter = cache.chapter(&[1u8; 16]).unwrap();
-        let words = |f: usize| -> Vec<&str> {
-            chapter.docs[0][f]
-                .iter()
-                .map(|&t| chapter.terms[t as usize])
-                .collect()
-        };
-        assert_eq!(words(0), ["t5"]);
-        assert_eq!(words(3).len(), 70_000);
-        assert_eq!(words(3)[0], "t69999");
-        assert_eq!(words(3)[69_999], "t0");
-        assert_eq!(words(4), ["t69999"]);
+        assert_eq!(cache.width, 4);
+        let docs = words(&cache, &[1u8; 16]);
+        assert_eq!(docs[0][0], ["t5"]);
+        assert_eq!(docs[0][3].len(), 70_000);
+        assert_eq!(docs[0][3][0], "t69999");
+        assert_eq!(docs[0][3][69_999], "t0");
+        assert_eq!(docs[0][4], ["t69999"]);
+    }
+
+    #[test]
+    fn a_term_number_past_the_terms_is_no_chapter() {
+        let mut bytes = encode(&corpus(), &[[1u8; 16], [2u8; 16]], &[9u8; 16], &[]);
+        // The second chapter's last number (its "looked") is the last before the export's
+        // key (16 bytes) and file count (4).
+        let at = bytes.len() - 20 - 2;
+        assert_eq!(bytes[at..at + 2], 3u16.to_le_bytes());
+        bytes[at] = 4;
+        let cache = Cache::decode(bytes).unwrap();
+        assert!(cache.chapter(&[2u8; 16]).is_none());
+        assert!(cache.chapter(&[1u8; 16]).is_some());
     }
 
     #[test]

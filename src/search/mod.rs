@@ -152,34 +152,48 @@ pub fn documents(manual: &Manual, rendered: &[Arc<Rendered>]) -> Corpus {
 }
 
 /// `documents`, taking each chapter's terms from `cache` where its key (in `keys`) is there.
+///
+/// The cache's terms are the vocabulary's first, in its order, so that a cached chapter's term
+/// numbers are used as they are; the chapters analysed anew add the terms the cache lacks.
 pub fn documents_with(
     manual: &Manual,
     rendered: &[Arc<Rendered>],
     cache: Option<(&cache::Cache, &[cache::Key])>,
 ) -> Corpus {
     use rayon::prelude::*;
-    let parts: Vec<(Interner, Vec<SearchDoc>)> = manual
+    // Per stretch of chapters (one thread's): the interner of the chapters analysed, their
+    // documents, and which of those hold the interner's numbers rather than the cache's.
+    let parts: Vec<(Interner, Vec<SearchDoc>, Vec<bool>)> = manual
         .chapters
         .par_iter()
         .enumerate()
         .fold(
-            || (Interner::default(), Vec::new()),
-            |(mut interner, mut docs), (i, _)| {
+            || (Interner::default(), Vec::new(), Vec::new()),
+            |(mut interner, mut docs, mut analysed), (i, _)| {
                 let cached = cache.and_then(|(cache, keys)| cache.chapter(&keys[i]));
-                chapter_documents(manual, &rendered[i], i, cached, &mut interner, &mut docs);
-                (interner, docs)
+                let fresh =
+                    chapter_documents(manual, &rendered[i], i, cached, &mut interner, &mut docs);
+                analysed.resize(docs.len(), fresh);
+                (interner, docs, analysed)
             },
         )
         .collect();
-    // One vocabulary for all: each thread's ids mapped to global ones.
+    // One vocabulary for all: the cache's terms, then the new ones of each thread's chapters.
     let mut global = Interner::default();
+    if let Some((cache, _)) = cache {
+        for term in cache.terms() {
+            global.intern(term);
+        }
+    }
     let mut corpus = Corpus::default();
-    for (local, docs) in parts {
+    for (local, docs, analysed) in parts {
         let map: Vec<u32> = local.terms.iter().map(|t| global.intern(t)).collect();
-        for mut d in docs {
-            for field in &mut d.terms {
-                for id in field.iter_mut() {
-                    *id = map[*id as usize];
+        for (mut d, analysed) in docs.into_iter().zip(analysed) {
+            if analysed {
+                for field in &mut d.terms {
+                    for id in field.iter_mut() {
+                        *id = map[*id as usize];
+                    }
                 }
             }
             corpus.docs.push(d);
@@ -217,6 +231,8 @@ pub(crate) fn sections(
         .collect()
 }
 
+/// Pushes the documents of chapter `i` to `docs`: `cached`'s terms where they are given (and
+/// fit its sections), else its own analysed with `interner`. Whether it was analysed.
 fn chapter_documents(
     manual: &Manual,
     r: &Rendered,
@@ -224,26 +240,20 @@ fn chapter_documents(
     cached: Option<cache::ChapterTerms>,
     interner: &mut Interner,
     docs: &mut Vec<SearchDoc>,
-) {
+) -> bool {
     let chapter = &manual.chapters[i];
     let all = sections(manual, r, i);
-    if let Some(cached) = cached.filter(|c| c.docs.len() == all.len()) {
-        let ids: Vec<u32> = cached.terms.iter().map(|t| interner.intern(t)).collect();
-        for ((anchor, section_title, text), fields) in all.into_iter().zip(cached.docs) {
+    if let Some(cached) = cached.filter(|c| c.len() == all.len()) {
+        for ((anchor, section_title, text), terms) in all.into_iter().zip(cached) {
             docs.push(SearchDoc {
                 chapter: i,
                 anchor,
                 section_title,
                 text,
-                terms: fields.map(|mut f| {
-                    for t in &mut f {
-                        *t = ids[*t as usize];
-                    }
-                    f
-                }),
+                terms,
             });
         }
-        return;
+        return false;
     }
     let title = interner.analyze(&chapter.title);
     let keywords: Vec<u32> = chapter
@@ -263,6 +273,7 @@ fn chapter_documents(
             terms: [title.clone(), section, keywords.clone(), body, also],
         });
     }
+    true
 }
 
 /// "6. Placements of Children under 13 Years" as the reader sees it.

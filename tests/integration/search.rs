@@ -262,7 +262,7 @@ fn the_search_cache_gives_the_index_a_build_from_nothing_gives() {
             "aliases: [child in need, kiwi]",
         ),
     ];
-    let mut last = before;
+    let mut last = before.clone();
     for (file, from, to) in changes {
         t.edit(file, from, to);
         timed_build(&t);
@@ -273,12 +273,26 @@ fn the_search_cache_gives_the_index_a_build_from_nothing_gives() {
         assert_eq!(search_folder(&t), cached, "{file}: {to}");
         last = cached;
     }
+    // Each change undone, one build after another, each starting from the cache the one
+    // before saved (whose terms include words no chapter uses any more): the first index
+    // again.
+    for (file, from, to) in changes.iter().rev() {
+        t.edit(file, to, from);
+        let run = timed_build(&t);
+        assert!(run.contains("search documents"), "{run}");
+    }
+    assert_eq!(search_folder(&t), before);
+    for (file, from, to) in changes {
+        t.edit(file, from, to);
+    }
+    t.build();
+    assert_eq!(search_folder(&t), last);
 
     // A damaged cache is ignored, and replaced by a good one.
     let good = std::fs::read(&cache).unwrap();
     for damaged in [
         good[..good.len() / 2].to_vec(),
-        b"procbook search cache 2\n\xff\xff\xff\xff".to_vec(),
+        b"procbook search cache 3\n\xff\xff\xff\xff".to_vec(),
         vec![0u8; 1000],
     ] {
         std::fs::write(&cache, &damaged).unwrap();
