@@ -597,9 +597,14 @@ fn write_shards(corpus: &Corpus) -> (Vec<OutputFile>, Vec<(String, String, Strin
             rest = tail;
         }
         let bits = u32::BITS - (n.max(1) as u32 - 1).leading_zeros();
+        // One room to sort in per thread, not one per piece of work rayon cuts (each piece
+        // would take memory the process has not touched yet).
+        thread_local! {
+            static SCRATCH: std::cell::RefCell<Vec<u64>> = const { std::cell::RefCell::new(Vec::new()) };
+        }
         groups
             .par_iter_mut()
-            .for_each_init(Vec::new, |scratch, g| sort_by_second(g, scratch, bits));
+            .for_each(|g| SCRATCH.with_borrow_mut(|scratch| sort_by_second(g, scratch, bits)));
     });
 
     // Each term's entry, made in parallel over runs of ranks, then cut into shards in order.

@@ -112,7 +112,11 @@ struct Interner {
     analyzer: Analyzer,
     ids: FxHashMap<String, u32>,
     terms: Vec<String>,
-    /// Each word as written → its term id (`None`: a stop word or too long).
+    /// Each word of at most 16 bytes as written, its bytes read as one number (zeros after
+    /// the word: no word holds a zero byte) → its term id (`None`: a stop word). Most words
+    /// are this short, and are looked up with no string hashed or compared.
+    short: FxHashMap<u128, Option<u32>>,
+    /// Each longer word as written → its term id (`None`: a stop word or too long).
     seen: FxHashMap<Box<str>, Option<u32>>,
 }
 
@@ -127,23 +131,58 @@ impl Interner {
         id
     }
 
+    /// The term id of `word`, analysed anew.
+    fn word(&mut self, word: &str) -> Option<u32> {
+        self.analyzer.term(word).map(|t| self.intern(&t))
+    }
+
     /// The term ids of `text`, in order.
     fn analyze(&mut self, text: &str) -> Vec<u32> {
+        let bytes = text.as_bytes();
         let mut out = Vec::with_capacity(text.len() / 5);
         analyze::for_each_word(text, |start, end| {
             let word = &text[start..end];
-            let id = match self.seen.get(word) {
-                Some(id) => *id,
-                None => {
-                    let id = self.analyzer.term(word).map(|t| self.intern(&t));
-                    self.seen.insert(word.into(), id);
-                    id
-                }
+            let id = match short_key(bytes, start, end) {
+                Some(key) => match self.short.get(&key) {
+                    Some(id) => *id,
+                    None => {
+                        let id = self.word(word);
+                        self.short.insert(key, id);
+                        id
+                    }
+                },
+                None => match self.seen.get(word) {
+                    Some(id) => *id,
+                    None => {
+                        let id = self.word(word);
+                        self.seen.insert(word.into(), id);
+                        id
+                    }
+                },
             };
             out.extend(id);
         });
         out
     }
+}
+
+/// The bytes `start..end` of `bytes` as one number, little-endian and zero after them, when
+/// they are at most 16.
+fn short_key(bytes: &[u8], start: usize, end: usize) -> Option<u128> {
+    let len = end - start;
+    if len == 0 || len > 16 {
+        return None;
+    }
+    let keep = u128::MAX >> (8 * (16 - len));
+    Some(match bytes.get(start..start + 16) {
+        // The sixteen bytes from the word's start, and only the word's kept.
+        Some(sixteen) => u128::from_le_bytes(sixteen.try_into().expect("16 bytes")) & keep,
+        None => {
+            let mut padded = [0u8; 16];
+            padded[..len].copy_from_slice(&bytes[start..end]);
+            u128::from_le_bytes(padded)
+        }
+    })
 }
 
 /// The documents of a manual: one per section, and one per chapter introduction.
@@ -340,4 +379,45 @@ pub fn length_factor(field_len: u32, average: f32) -> f32 {
         tantivy::fieldnorm::FieldNormReader::fieldnorm_to_id(field_len),
     );
     K1 * (1.0 - B + B * norm as f32 / average)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_short_word_has_one_key_wherever_it_is_and_no_other_word_has_it() {
+        let text =
+            "plan care plan careplan sixteen-letters16 abcdefghijklmnop abcdefghijklmnopq plan";
+        let words = analyze::split_words(text);
+        let keys: Vec<Option<u128>> = words
+            .iter()
+            .map(|&(s, e)| short_key(text.as_bytes(), s, e))
+            .collect();
+        let word = |i: usize| &text[words[i].0..words[i].1];
+        assert_eq!(word(0), "plan");
+        // The first "plan" (sixteen bytes of text after it) and the last (at the end).
+        assert_eq!(keys[0], keys[2]);
+        assert_eq!(keys[0], *keys.last().unwrap());
+        assert_ne!(keys[0], keys[1]);
+        assert_ne!(keys[1], keys[3]);
+        let at = |w: &str| words.iter().position(|&(s, e)| &text[s..e] == w).unwrap();
+        assert!(keys[at("abcdefghijklmnop")].is_some());
+        assert!(keys[at("abcdefghijklmnopq")].is_none());
+        // And an interner gives each the term the analyser does, on both paths.
+        let mut interner = Interner::default();
+        let ids = interner.analyze(text);
+        let again = interner.analyze(text);
+        assert_eq!(ids, again);
+        let terms: Vec<&str> = ids
+            .iter()
+            .map(|&t| interner.terms[t as usize].as_str())
+            .collect();
+        let analyzer = Analyzer::default();
+        let expected: Vec<String> = words
+            .iter()
+            .filter_map(|&(s, e)| analyzer.term(&text[s..e]))
+            .collect();
+        assert_eq!(terms, expected);
+    }
 }
