@@ -205,10 +205,15 @@ pub fn is_fragment(path: &str) -> bool {
 
 impl<'a> FragmentSection<'a> {
     fn new(doc: u32, anchor: Option<&'a str>, title: &'a str, text: &'a str) -> Self {
-        let excerpt = text
-            .char_indices()
-            .nth(EXCERPT_CHARS)
-            .map_or(text.len(), |(at, _)| at);
+        // Where the text is ASCII so far, a character is a byte.
+        let excerpt = match text.as_bytes().get(..EXCERPT_CHARS) {
+            None if text.is_ascii() => text.len(),
+            Some(opening) if opening.is_ascii() => EXCERPT_CHARS,
+            _ => text
+                .char_indices()
+                .nth(EXCERPT_CHARS)
+                .map_or(text.len(), |(at, _)| at),
+        };
         FragmentSection {
             doc,
             anchor,
@@ -761,6 +766,21 @@ fn varint(out: &mut Vec<u8>, mut n: u32) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_excerpt_is_the_first_600_characters_whatever_their_bytes() {
+        let excerpt = |text: &str| FragmentSection::new(0, None, "", text).text.to_owned();
+        let ascii = "a".repeat(700);
+        assert_eq!(excerpt(&ascii), ascii[..600]);
+        assert_eq!(excerpt("short"), "short");
+        assert_eq!(excerpt("café"), "café");
+        // Two bytes a character: 600 characters, 1,200 bytes.
+        let accented = "é".repeat(700);
+        assert_eq!(excerpt(&accented).chars().count(), 600);
+        // ASCII for the first 599 bytes, then a character of two bytes.
+        let mixed = format!("{}é{}", "a".repeat(599), "b".repeat(100));
+        assert_eq!(excerpt(&mixed), format!("{}é", "a".repeat(599)));
+    }
 
     #[test]
     fn pairs_sorted_by_their_second_word_end_as_a_plain_sort_leaves_them() {
