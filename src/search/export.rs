@@ -499,6 +499,72 @@ impl RunCounts {
 /// the statistics, and for the room each run's postings take), the second scores and puts
 /// each run's postings straight into their places.
 fn write_shards(corpus: &Corpus) -> (Vec<OutputFile>, Vec<(String, String, String)>) {
+    // A pair's posting is a rank and a document in one number: 32 bits where both fit, as in
+    // most manuals, else 64.
+    let bits = |count: usize| u32::BITS - (count.max(1) as u32 - 1).leading_zeros();
+    let (rank_bits, doc_bits) = (bits(corpus.vocabulary.len()), bits(corpus.docs.len()));
+    if rank_bits + doc_bits <= 32 && doc_bits < 32 {
+        write_shards_with::<u32>(
+            corpus,
+            PairLayout {
+                doc_bits,
+                rank_bits,
+            },
+        )
+    } else {
+        write_shards_with::<u64>(
+            corpus,
+            PairLayout {
+                doc_bits: 32,
+                rank_bits,
+            },
+        )
+    }
+}
+
+/// Where a pair posting's parts are: the document in the low `doc_bits`, the second word's
+/// rank in the `rank_bits` above.
+#[derive(Clone, Copy)]
+struct PairLayout {
+    doc_bits: u32,
+    rank_bits: u32,
+}
+
+/// A pair's posting: the second word's rank above the document, in one number, so that the
+/// numbers sort by rank, then document.
+trait PairPosting: Copy + Ord + Default + Send + Sync {
+    fn new(second: u32, doc: u32, layout: PairLayout) -> Self;
+    fn second(self, layout: PairLayout) -> u32;
+    fn doc(self, layout: PairLayout) -> u32;
+    /// The byte of the number that starts at bit `shift`.
+    fn byte_at(self, shift: u32) -> usize;
+}
+
+macro_rules! pair_posting {
+    ($t:ty) => {
+        impl PairPosting for $t {
+            fn new(second: u32, doc: u32, layout: PairLayout) -> Self {
+                (<$t>::from(second) << layout.doc_bits) | <$t>::from(doc)
+            }
+            fn second(self, layout: PairLayout) -> u32 {
+                (self >> layout.doc_bits) as u32
+            }
+            fn doc(self, layout: PairLayout) -> u32 {
+                (self & ((1 << layout.doc_bits) - 1)) as u32
+            }
+            fn byte_at(self, shift: u32) -> usize {
+                ((self >> shift) & 0xff) as usize
+            }
+        }
+    };
+}
+pair_posting!(u32);
+pair_posting!(u64);
+
+fn write_shards_with<P: PairPosting>(
+    corpus: &Corpus,
+    layout: PairLayout,
+) -> (Vec<OutputFile>, Vec<(String, String, String)>) {
     let ranks = phase("    search term order", || Ranks::new(&corpus.vocabulary));
     let n = corpus.vocabulary.len();
     let docs = corpus.docs.len();
@@ -534,7 +600,7 @@ fn write_shards(corpus: &Corpus) -> (Vec<OutputFile>, Vec<(String, String, Strin
     let word_starts = group_starts(&doc_counts, &ranks.order);
     let pair_starts = group_starts(&pair_counts, &ranks.order);
     let mut word_items = vec![(0u32, 0f32); word_starts[n]];
-    let mut pair_items = vec![0u64; pair_starts[n]];
+    let mut pair_items = vec![P::default(); pair_starts[n]];
     phase("    search postings", || {
         let word_shares = run_shares(&mut word_items, &doc_counts, &ranks.order);
         let pair_shares = run_shares(&mut pair_items, &pair_counts, &ranks.order);
@@ -573,10 +639,9 @@ fn write_shards(corpus: &Corpus) -> (Vec<OutputFile>, Vec<(String, String, Strin
                         );
                     }
                     for (a, b) in doc.pairs() {
-                        let second = u64::from(ranks.rank[b as usize]);
                         put(
                             &mut pairs[ranks.rank[a as usize] as usize],
-                            (second << 32) | d as u64,
+                            P::new(ranks.rank[b as usize], d as u32, layout),
                         );
                     }
                 }
@@ -588,28 +653,28 @@ fn write_shards(corpus: &Corpus) -> (Vec<OutputFile>, Vec<(String, String, Strin
         items: word_items,
     };
     // Pairs are grouped by the first word's rank; each group is sorted by the second's rank
-    // and the document, as (second rank << 32 | document).
+    // and the document, as one number (`PairPosting`).
     let mut pairs = Grouped {
         starts: pair_starts,
         items: pair_items,
     };
     phase("    search pair sort", || {
-        let mut groups: Vec<&mut [u64]> = Vec::with_capacity(n);
+        let mut groups: Vec<&mut [P]> = Vec::with_capacity(n);
         let mut rest = pairs.items.as_mut_slice();
         for g in 0..n {
             let (group, tail) = rest.split_at_mut(pairs.starts[g + 1] - pairs.starts[g]);
             groups.push(group);
             rest = tail;
         }
-        let bits = u32::BITS - (n.max(1) as u32 - 1).leading_zeros();
-        // One room to sort in per thread, not one per piece of work rayon cuts (each piece
-        // would take memory the process has not touched yet).
-        thread_local! {
-            static SCRATCH: std::cell::RefCell<Vec<u64>> = const { std::cell::RefCell::new(Vec::new()) };
-        }
-        groups
-            .par_iter_mut()
-            .for_each(|g| SCRATCH.with_borrow_mut(|scratch| sort_by_second(g, scratch, bits)));
+        // A few stretches of groups per thread, each with one room to sort in (not one per
+        // piece of work rayon would cut: each takes memory the process has not touched yet).
+        let stretch = n.div_ceil(rayon::current_num_threads() * 4).max(1);
+        groups.par_chunks_mut(stretch).for_each(|stretch| {
+            let mut scratch = Vec::new();
+            for g in stretch {
+                sort_by_second(g, &mut scratch, layout);
+            }
+        });
     });
 
     // Each term's entry, made in parallel over runs of ranks, then cut into shards in order.
@@ -617,6 +682,7 @@ fn write_shards(corpus: &Corpus) -> (Vec<OutputFile>, Vec<(String, String, Strin
         ranks: &ranks,
         words,
         pairs,
+        layout,
         word_df: (0..n)
             .map(|t| doc_freq.iter().map(|df| df[t]).sum())
             .collect(),
@@ -645,23 +711,23 @@ fn write_shards(corpus: &Corpus) -> (Vec<OutputFile>, Vec<(String, String, Strin
     (shards.files, shards.ranges)
 }
 
-/// Sorts a group of pairs, (second word's rank << 32 | document), whose documents are in order:
-/// a radix sort on the rank, a byte at a time, which keeps the documents' order, so that the
-/// group ends sorted as numbers are. `bits` is the rank's width; `scratch` is room to sort in.
-fn sort_by_second(group: &mut [u64], scratch: &mut Vec<u64>, bits: u32) {
+/// Sorts a group of pairs (`PairPosting`s) whose documents are in order: a radix sort on the
+/// rank, a byte at a time, which keeps the documents' order, so that the group ends sorted as
+/// numbers are. `scratch` is room to sort in.
+fn sort_by_second<P: PairPosting>(group: &mut [P], scratch: &mut Vec<P>, layout: PairLayout) {
     if group.len() <= 64 {
         group.sort_unstable();
         return;
     }
     scratch.clear();
-    scratch.resize(group.len(), 0);
+    scratch.resize(group.len(), P::default());
     let (mut from, mut to) = (&mut *group, scratch.as_mut_slice());
     let mut in_group = true;
-    for shift in (32..32 + bits.max(1)).step_by(8) {
-        let digit = |x: u64| ((x >> shift) & 0xff) as usize;
+    let ranks = layout.doc_bits..layout.doc_bits + layout.rank_bits.max(1);
+    for shift in ranks.step_by(8) {
         let mut at = [0usize; 256];
         for &x in from.iter() {
-            at[digit(x)] += 1;
+            at[x.byte_at(shift)] += 1;
         }
         if at.contains(&from.len()) {
             // One value of this byte for all: nothing moves.
@@ -672,7 +738,7 @@ fn sort_by_second(group: &mut [u64], scratch: &mut Vec<u64>, bits: u32) {
             sum += std::mem::replace(slot, sum);
         }
         for &x in from.iter() {
-            let slot = &mut at[digit(x)];
+            let slot = &mut at[x.byte_at(shift)];
             to[*slot] = x;
             *slot += 1;
         }
@@ -685,12 +751,13 @@ fn sort_by_second(group: &mut [u64], scratch: &mut Vec<u64>, bits: u32) {
 }
 
 /// Every term's postings: words' documents with their scores, pairs' documents.
-struct Postings<'a> {
+struct Postings<'a, P> {
     ranks: &'a Ranks<'a>,
     /// By rank: (document, score).
     words: Grouped<(u32, f32)>,
-    /// By the rank of the pair's first word: (second word's rank << 32 | document), sorted.
-    pairs: Grouped<u64>,
+    /// By the rank of the pair's first word: (second word's rank, document), sorted.
+    pairs: Grouped<P>,
+    layout: PairLayout,
     /// By term id: document frequency summed over the word fields (it orders a prefix's terms).
     word_df: Vec<u32>,
 }
@@ -701,7 +768,7 @@ struct Entries {
     ends: Vec<(TermKey, usize)>,
 }
 
-impl Postings<'_> {
+impl<P: PairPosting> Postings<'_, P> {
     /// The entries of the terms whose ranks are in `range`: each word, then the pairs that
     /// start with it.
     fn entries(&self, range: std::ops::Range<usize>) -> Entries {
@@ -731,10 +798,14 @@ impl Postings<'_> {
                 };
                 ends.push((key, bytes.len()));
             }
-            for same in pairs.group(r).chunk_by(|a, b| a >> 32 == b >> 32) {
+            let layout = self.layout;
+            for same in pairs
+                .group(r)
+                .chunk_by(|a, b| a.second(layout) == b.second(layout))
+            {
                 let key = TermKey {
                     first,
-                    second: Some((same[0] >> 32) as u32),
+                    second: Some(same[0].second(layout)),
                 };
                 // A document can have the same pair more than once.
                 let count = 1 + same.windows(2).filter(|w| w[0] != w[1]).count();
@@ -742,7 +813,7 @@ impl Postings<'_> {
                 start_entry(&mut bytes, &term, count as u32, count);
                 let mut previous = None;
                 for &p in same {
-                    let doc = p as u32;
+                    let doc = p.doc(layout);
                     if previous != Some(doc) {
                         varint(&mut bytes, doc - previous.unwrap_or(0));
                         previous = Some(doc);
@@ -766,6 +837,56 @@ fn varint(out: &mut Vec<u8>, mut n: u32) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::search::SearchDoc;
+
+    #[test]
+    fn pair_postings_of_32_and_64_bits_make_the_same_shards() {
+        let vocabulary: Vec<String> = ["plan", "care", "review", "child", "looked", "after"]
+            .map(String::from)
+            .to_vec();
+        let docs = (0..40)
+            .map(|d: u32| SearchDoc {
+                chapter: 0,
+                anchor: None,
+                section_title: String::new(),
+                text: "".into(),
+                terms: [
+                    vec![d % 6],
+                    vec![],
+                    vec![],
+                    (0..30).map(|i| (d * 7 + i * i) % 6).collect(),
+                    vec![],
+                ],
+            })
+            .collect();
+        let corpus = Corpus { docs, vocabulary };
+        let narrow = write_shards_with::<u32>(
+            &corpus,
+            PairLayout {
+                doc_bits: 6,
+                rank_bits: 3,
+            },
+        );
+        let wide = write_shards_with::<u64>(
+            &corpus,
+            PairLayout {
+                doc_bits: 32,
+                rank_bits: 3,
+            },
+        );
+        assert_eq!(narrow.1, wide.1);
+        let bytes =
+            |files: &[OutputFile]| files.iter().map(|f| f.bytes.to_vec()).collect::<Vec<_>>();
+        assert_eq!(bytes(&narrow.0), bytes(&wide.0));
+        // And there were pairs to write: "plan care" is in the shards.
+        assert!(
+            narrow
+                .1
+                .iter()
+                .any(|(first, last, _)| first.as_str() <= "care plan"
+                    && "care plan" <= last.as_str())
+        );
+    }
 
     #[test]
     fn an_excerpt_is_the_first_600_characters_whatever_their_bytes() {
@@ -791,19 +912,50 @@ mod tests {
             seed ^= seed << 17;
             seed
         };
-        let mut scratch = Vec::new();
-        // Groups small and large, with ranks of one, two and three bytes, some all alike.
-        for (len, bits) in [(10, 8), (65, 3), (300, 8), (1000, 12), (5000, 20), (700, 1)] {
-            let mut docs: Vec<u64> = (0..len).map(|_| next() % 50_000).collect();
-            docs.sort_unstable();
-            let mut group: Vec<u64> = docs
+        fn check<P: PairPosting + std::fmt::Debug>(
+            docs: &[u32],
+            seconds: &[u32],
+            layout: PairLayout,
+        ) {
+            let mut group: Vec<P> = docs
                 .iter()
-                .map(|&doc| ((next() % (1 << bits)) << 32) | doc)
+                .zip(seconds)
+                .map(|(&doc, &second)| P::new(second, doc, layout))
                 .collect();
-            let mut expected = group.clone();
+            let mut expected: Vec<(u32, u32)> =
+                seconds.iter().copied().zip(docs.iter().copied()).collect();
             expected.sort_unstable();
-            sort_by_second(&mut group, &mut scratch, bits as u32);
-            assert_eq!(group, expected, "{len} pairs, {bits}-bit ranks");
+            sort_by_second(&mut group, &mut Vec::new(), layout);
+            let sorted: Vec<(u32, u32)> = group
+                .iter()
+                .map(|p| (p.second(layout), p.doc(layout)))
+                .collect();
+            assert_eq!(
+                sorted,
+                expected,
+                "{} pairs, {} rank bits",
+                docs.len(),
+                layout.rank_bits
+            );
+        }
+        // Groups small and large, with ranks of one, two and three bytes, some all alike, in
+        // 64-bit postings and in 32-bit ones of 16-bit documents.
+        for (len, bits) in [(10, 8), (65, 3), (300, 8), (1000, 12), (5000, 20), (700, 1)] {
+            let mut docs: Vec<u32> = (0..len).map(|_| (next() % 50_000) as u32).collect();
+            docs.sort_unstable();
+            let seconds: Vec<u32> = (0..len).map(|_| (next() % (1 << bits)) as u32).collect();
+            let wide = PairLayout {
+                doc_bits: 32,
+                rank_bits: bits,
+            };
+            check::<u64>(&docs, &seconds, wide);
+            if bits <= 16 {
+                let narrow = PairLayout {
+                    doc_bits: 16,
+                    rank_bits: bits,
+                };
+                check::<u32>(&docs, &seconds, narrow);
+            }
         }
     }
 }
