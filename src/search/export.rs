@@ -318,12 +318,21 @@ impl<'a> Ranks<'a> {
 }
 
 impl ShardWriter {
+    /// The shard header's length: "PBS1" and the term count.
+    const HEADER: usize = 8;
+
     fn push(&mut self, ranks: &Ranks, key: TermKey, entry: &[u8]) {
-        if !self.current.is_empty() && self.current.len() + entry.len() > SHARD_BYTES {
+        if self.count > 0 && self.current.len() - Self::HEADER + entry.len() > SHARD_BYTES {
             self.flush(ranks);
         }
         if self.count == 0 {
             self.first = Some(key);
+            // The shard is put together where it will stay: its header first, the count
+            // filled in when it is done.
+            self.current.clear();
+            self.current
+                .reserve(Self::HEADER + SHARD_BYTES.max(entry.len()));
+            self.current.extend_from_slice(b"PBS1\0\0\0\0");
         }
         self.last = Some(key);
         self.current.extend_from_slice(entry);
@@ -335,10 +344,8 @@ impl ShardWriter {
             return;
         };
         let name = format!("s/{}.bin", self.ranges.len());
-        let mut bytes = Vec::with_capacity(8 + self.current.len());
-        bytes.extend_from_slice(b"PBS1");
-        bytes.extend_from_slice(&self.count.to_le_bytes());
-        bytes.append(&mut self.current);
+        let mut bytes = std::mem::take(&mut self.current);
+        bytes[4..Self::HEADER].copy_from_slice(&self.count.to_le_bytes());
         let (mut a, mut b) = (String::new(), String::new());
         ranks.text(first, &mut a);
         ranks.text(last, &mut b);
