@@ -429,9 +429,9 @@ fn search_files(
     rendered: &[Arc<Rendered>],
 ) -> (Vec<OutputFile>, Option<crate::search::cache::Update>) {
     use crate::search::cache;
-    let cache = phase("search cache", || cache::Cache::load(root));
     let keys = cache::chapter_keys(manual, rendered);
     let key = cache::export_key(manual, &keys);
+    let cache = phase("search cache", || cache::Cache::load(root, &key));
     if let Some(files) = cache.export(&key) {
         // The cache keeps the export but for the chapters' fragments, which are made again
         // from the rendered sections (cheaply: they need no analysis), so that it is smaller

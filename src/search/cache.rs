@@ -17,12 +17,13 @@
 //! chapter uses any more (an edit took them out) while they are few; when they are over an
 //! eighth, it keeps only the terms in use, renumbered.
 //!
-//! Format, little-endian: the `FORMAT` line; u32 term count, each term as u16 length and
+//! Format, little-endian: the `FORMAT` line; the export's key (16 bytes) and the length of its
+//! files (u64), then those: u32 file count, and per file u32 path length, the path, u32 length
+//! and the bytes (chapters' fragments left out); u32 term count, each term as u16 length and
 //! UTF-8; a u8 width (2 where there are at most 65,536 terms, else 4); u32 chapter count, then
 //! per chapter the key (16 bytes), u32 document count, and per document the lengths of its 5
-//! word fields (u32 each) followed by the fields' term numbers of that width; then the
-//! export's key (16 bytes), u32 file count, and per file u32 path length, the path, u32 length
-//! and the bytes.
+//! word fields (u32 each) followed by the fields' term numbers of that width. A build whose
+//! export is another (after any edit) passes over the export's files without reading them.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -37,8 +38,21 @@ use crate::render::OutputFile;
 
 /// Change when the analysis, the documents or the export change, so that old caches are
 /// ignored. The crate's version is part of every key as well.
-const FORMAT: &[u8] = b"procbook search cache 3\n";
+const FORMAT: &[u8] = b"procbook search cache 4\n";
 const FILE: &str = "search.cache";
+/// The head's length: the format line, the export's key and the length of its files.
+const HEAD: usize = FORMAT.len() + 16 + 8;
+
+/// The export's key and the length of its files, from a cache's head.
+fn head(bytes: &[u8]) -> Option<(Key, u64)> {
+    let head = bytes.get(..HEAD)?;
+    if &head[..FORMAT.len()] != FORMAT {
+        return None;
+    }
+    let key = head[FORMAT.len()..FORMAT.len() + 16].try_into().ok()?;
+    let len = u64::from_le_bytes(head[FORMAT.len() + 16..].try_into().ok()?);
+    Some((key, len))
+}
 
 pub type Key = [u8; 16];
 
@@ -65,23 +79,60 @@ pub type ChapterTerms = Vec<[Vec<u32>; 5]>;
 
 impl Cache {
     /// The cache of the manual at `root`, or an empty one when there is none or it can't be
-    /// read.
-    pub fn load(root: &Path) -> Cache {
-        std::fs::read(path(root))
-            .ok()
-            .and_then(Cache::decode)
-            .unwrap_or_default()
+    /// read. The export's files are read only when they are the export with key `export`.
+    pub fn load(root: &Path, export: &Key) -> Cache {
+        Cache::read(&path(root), export).unwrap_or_default()
     }
 
+    fn read(path: &Path, export: &Key) -> Option<Cache> {
+        use std::io::{Read, Seek, SeekFrom};
+        let mut file = std::fs::File::open(path).ok()?;
+        let mut bytes = vec![0u8; HEAD];
+        file.read_exact(&mut bytes).ok()?;
+        let (key, len) = head(&bytes)?;
+        let with_export = key == *export;
+        if !with_export {
+            // Another export's files: not read at all.
+            file.seek(SeekFrom::Current(i64::try_from(len).ok()?))
+                .ok()?;
+        }
+        file.read_to_end(&mut bytes).ok()?;
+        Cache::decode_from(bytes, with_export)
+    }
+
+    #[cfg(test)]
     fn decode(bytes: Vec<u8>) -> Option<Cache> {
+        Cache::decode_from(bytes, true)
+    }
+
+    /// A cache from its bytes; `with_export`: whether they hold the export's files (else the
+    /// terms follow the head straight away).
+    fn decode_from(bytes: Vec<u8>, with_export: bool) -> Option<Cache> {
         let bytes = bytes::Bytes::from(bytes);
+        let (key, len) = head(&bytes)?;
         let mut r = Reader {
             bytes: &bytes,
-            at: 0,
+            at: HEAD,
         };
-        if r.take(FORMAT.len())? != FORMAT {
-            return None;
-        }
+        let export = if with_export {
+            let end = HEAD.checked_add(usize::try_from(len).ok()?)?;
+            let mut files = Vec::new();
+            for _ in 0..r.u32()? {
+                let len = r.u32()? as usize;
+                let path = std::str::from_utf8(r.take(len)?).ok()?.to_owned();
+                let len = r.u32()? as usize;
+                let start = r.at;
+                r.take(len)?;
+                // A view of the cache's bytes, not a copy.
+                files.push(OutputFile::new(path, bytes.slice(start..start + len)));
+            }
+            if r.at != end {
+                return None;
+            }
+            Some((key, files))
+        } else {
+            None
+        };
         let count = r.u32()? as usize;
         let mut terms = Vec::with_capacity(count.min(bytes.len() / 2));
         for _ in 0..count {
@@ -107,22 +158,11 @@ impl Cache {
             }
             chapters.insert(key, start..r.at);
         }
-        let key: Key = r.take(16)?.try_into().ok()?;
-        let mut files = Vec::new();
-        for _ in 0..r.u32()? {
-            let len = r.u32()? as usize;
-            let path = std::str::from_utf8(r.take(len)?).ok()?.to_owned();
-            let len = r.u32()? as usize;
-            let start = r.at;
-            r.take(len)?;
-            // A view of the cache's bytes, not a copy.
-            files.push(OutputFile::new(path, bytes.slice(start..start + len)));
-        }
         (r.at == bytes.len()).then_some(Cache {
             terms,
             width,
             chapters,
-            export: Some((key, files)),
+            export,
             bytes,
         })
     }
@@ -248,8 +288,31 @@ fn encode_into(
             && p.terms.len() <= corpus.vocabulary.len()
             && p.terms().zip(&corpus.vocabulary).all(|(a, b)| a == b)
     });
+    // The export's files come first, after their key and length, so that a build whose
+    // export is another can pass over them without reading them.
+    let kept: Vec<&OutputFile> = files
+        .iter()
+        .filter(|f| !super::export::is_fragment(&f.path))
+        .collect();
+    let len: usize = 4 + kept
+        .iter()
+        .map(|f| 8 + f.path.len() + f.bytes.len())
+        .sum::<usize>();
     // Each part is put together here, then written.
     let mut out = FORMAT.to_vec();
+    out.extend_from_slice(export);
+    out.extend_from_slice(&(len as u64).to_le_bytes());
+    put_u32(&mut out, kept.len());
+    w.write_all(&out)?;
+    for f in kept {
+        out.clear();
+        put_u32(&mut out, f.path.len());
+        out.extend_from_slice(f.path.as_bytes());
+        put_u32(&mut out, f.bytes.len());
+        w.write_all(&out)?;
+        w.write_all(&f.bytes)?;
+    }
+    out.clear();
     put_u32(&mut out, numbers.used as usize);
     for (term, _) in corpus
         .vocabulary
@@ -297,23 +360,6 @@ fn encode_into(
         }
         w.write_all(&out)?;
         out.clear();
-    }
-    // The chapters' fragments are not kept: a build that reuses the export makes them again.
-    let kept = || {
-        files
-            .iter()
-            .filter(|f| !super::export::is_fragment(&f.path))
-    };
-    out.extend_from_slice(export);
-    put_u32(&mut out, kept().count());
-    w.write_all(&out)?;
-    for f in kept() {
-        out.clear();
-        put_u32(&mut out, f.path.len());
-        out.extend_from_slice(f.path.as_bytes());
-        put_u32(&mut out, f.bytes.len());
-        w.write_all(&out)?;
-        w.write_all(&f.bytes)?;
     }
     Ok(())
 }
@@ -656,14 +702,44 @@ mod tests {
     #[test]
     fn a_term_number_past_the_terms_is_no_chapter() {
         let mut bytes = encode(&corpus(), &[[1u8; 16], [2u8; 16]], &[9u8; 16], &[]);
-        // The second chapter's last number (its "looked") is the last before the export's
-        // key (16 bytes) and file count (4).
-        let at = bytes.len() - 20 - 2;
+        // The second chapter's last number (its "looked") ends the file.
+        let at = bytes.len() - 2;
         assert_eq!(bytes[at..at + 2], 3u16.to_le_bytes());
         bytes[at] = 4;
         let cache = Cache::decode(bytes).unwrap();
         assert!(cache.chapter(&[2u8; 16]).is_none());
         assert!(cache.chapter(&[1u8; 16]).is_some());
+    }
+
+    #[test]
+    fn the_export_is_read_only_when_it_is_the_one_asked_for() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("search.cache");
+        let files = vec![OutputFile::new("search/meta.json", "{}")];
+        let mut bytes = encode(&corpus(), &[[1u8; 16], [2u8; 16]], &[9u8; 16], &files);
+        std::fs::write(&file, &bytes).unwrap();
+        let same = Cache::read(&file, &[9u8; 16]).unwrap();
+        assert_eq!(same.export(&[9u8; 16]).unwrap()[0].bytes, "{}".as_bytes());
+        assert_eq!(words(&same, &[2u8; 16])[0][4], ["looked"]);
+        let other = Cache::read(&file, &[8u8; 16]).unwrap();
+        assert!(other.export(&[9u8; 16]).is_none());
+        assert_eq!(words(&other, &[2u8; 16])[0][4], ["looked"]);
+        // The export's files are passed over unread: damage there is seen only when they
+        // are asked for.
+        let meta = bytes
+            .windows(16)
+            .position(|w| w == b"search/meta.json")
+            .unwrap();
+        // The path's length, made longer than the file.
+        bytes[meta - 4] = 200;
+        std::fs::write(&file, &bytes).unwrap();
+        assert!(Cache::read(&file, &[9u8; 16]).is_none());
+        assert!(
+            Cache::read(&file, &[8u8; 16])
+                .unwrap()
+                .chapter(&[1u8; 16])
+                .is_some()
+        );
     }
 
     #[test]
