@@ -928,7 +928,7 @@ mod tests {
                 f32::from_bits(half.to_bits() + 1),
             ]);
         }
-        samples.extend([0.0, -1.0, 1e-9, 1_677.7215, 1_677.72, 5_000.0, f32::MAX]);
+        samples.extend([0.0, -1.0, 1e-9, 1_677.721_5, 1_677.72, 5_000.0, f32::MAX]);
         for score in samples {
             let expected = (score * SCORE_SCALE).round().clamp(0.0, 16_777_215.0) as u32;
             assert_eq!(scaled(score), expected, "{score}");
