@@ -487,8 +487,12 @@ impl RunCounts {
                     }
                 }
             }
-            for (a, _) in doc.pairs() {
-                counts.pairs[a as usize] += 1;
+            // Each pair's first term: every term of a paired field but its last.
+            for f in super::PAIRED {
+                let terms = &doc.terms[f as usize];
+                for &a in &terms[..terms.len().saturating_sub(1)] {
+                    counts.pairs[a as usize] += 1;
+                }
             }
         }
         counts

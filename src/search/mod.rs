@@ -88,10 +88,13 @@ pub struct SearchDoc {
     pub terms: [Vec<u32>; 5],
 }
 
+/// The fields whose adjacent pairs of terms are kept, for phrases.
+pub const PAIRED: [Field; 3] = [Field::Title, Field::Section, Field::Body];
+
 impl SearchDoc {
     /// The adjacent pairs of terms of the title, the section's title and the text, for phrases.
     pub fn pairs(&self) -> impl Iterator<Item = (u32, u32)> + '_ {
-        [Field::Title, Field::Section, Field::Body]
+        PAIRED
             .into_iter()
             .flat_map(move |f| self.terms[f as usize].windows(2).map(|w| (w[0], w[1])))
     }
