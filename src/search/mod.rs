@@ -203,23 +203,31 @@ pub fn documents_with(
     cache: Option<(&cache::Cache, &[cache::Key])>,
 ) -> Corpus {
     use rayon::prelude::*;
-    // Per stretch of chapters (one thread's): the interner of the chapters analysed, their
-    // documents, and which of those hold the interner's numbers rather than the cache's.
-    let parts: Vec<(Interner, Vec<SearchDoc>, Vec<bool>)> = manual
-        .chapters
-        .par_iter()
-        .enumerate()
-        .fold(
-            || (Interner::default(), Vec::new(), Vec::new()),
-            |(mut interner, mut docs, mut analysed), (i, _)| {
-                let cached = cache.and_then(|(cache, keys)| cache.chapter(&keys[i]));
-                let fresh =
-                    chapter_documents(manual, &rendered[i], i, cached, &mut interner, &mut docs);
-                analysed.resize(docs.len(), fresh);
+    // Per stretch of chapters: the interner of the chapters analysed, their documents, and
+    // which of those hold the interner's numbers rather than the cache's. An interner analyses
+    // each word it meets once, so the stretches are few: two a thread, of about the same
+    // amount of text.
+    let parts: Vec<(Interner, Vec<SearchDoc>, Vec<bool>)> =
+        stretches(rendered, rayon::current_num_threads() * 2)
+            .into_par_iter()
+            .map(|stretch| {
+                let (mut interner, mut docs, mut analysed) =
+                    (Interner::default(), Vec::new(), Vec::new());
+                for i in stretch {
+                    let cached = cache.and_then(|(cache, keys)| cache.chapter(&keys[i]));
+                    let fresh = chapter_documents(
+                        manual,
+                        &rendered[i],
+                        i,
+                        cached,
+                        &mut interner,
+                        &mut docs,
+                    );
+                    analysed.resize(docs.len(), fresh);
+                }
                 (interner, docs, analysed)
-            },
-        )
-        .collect();
+            })
+            .collect();
     // One vocabulary for all: the cache's terms, then the new ones of each thread's chapters.
     let mut global = Interner::default();
     if let Some((cache, _)) = cache {
@@ -243,6 +251,27 @@ pub fn documents_with(
     }
     corpus.vocabulary = global.terms;
     corpus
+}
+
+/// The chapters cut into at most `count` stretches in order, each of about the same amount of
+/// text.
+fn stretches(rendered: &[Arc<Rendered>], count: usize) -> Vec<std::ops::Range<usize>> {
+    let size = |r: &Rendered| r.texts.iter().map(|t| t.len()).sum::<usize>() + 1;
+    let total: usize = rendered.iter().map(|r| size(r)).sum();
+    let each = total.div_ceil(count.max(1));
+    let mut out = Vec::with_capacity(count);
+    let (mut start, mut filled) = (0, 0);
+    for (i, r) in rendered.iter().enumerate() {
+        filled += size(r);
+        if filled >= each {
+            out.push(start..i + 1);
+            (start, filled) = (i + 1, 0);
+        }
+    }
+    if start < rendered.len() {
+        out.push(start..rendered.len());
+    }
+    out
 }
 
 /// A chapter's searchable sections, a document each: (anchor, section title, text), the
@@ -387,6 +416,29 @@ pub fn length_factor(field_len: u32, average: f32) -> f32 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn stretches_cover_the_chapters_in_order_with_about_as_much_text_each() {
+        let chapter = |len: usize| {
+            Arc::new(Rendered {
+                texts: vec!["x".repeat(len).into()],
+                ..Rendered::default()
+            })
+        };
+        let rendered: Vec<_> = [10, 500, 10, 10, 10, 10, 480, 10, 10, 10]
+            .into_iter()
+            .map(chapter)
+            .collect();
+        let cut = stretches(&rendered, 4);
+        assert!(cut.len() <= 4, "{cut:?}");
+        let covered: Vec<usize> = cut.iter().flat_map(|r| r.clone()).collect();
+        assert_eq!(covered, (0..10).collect::<Vec<_>>());
+        // The two long chapters are in different stretches.
+        let of = |i: usize| cut.iter().position(|r| r.contains(&i)).unwrap();
+        assert_ne!(of(1), of(6));
+        assert_eq!(stretches(&[], 4), Vec::<std::ops::Range<usize>>::new());
+        assert_eq!(stretches(&rendered[..1], 4), vec![0..1]);
+    }
 
     #[test]
     fn a_short_word_has_one_key_wherever_it_is_and_no_other_word_has_it() {
