@@ -45,6 +45,7 @@ fn demo_manual_in_chromium() {
     let out = Command::new("node")
         .args(["--test", "--test-reporter=spec"])
         .arg(browser_dir.join("e2e.test.mjs"))
+        .arg(browser_dir.join("engine.test.mjs"))
         .arg(browser_dir.join("parity.test.mjs"))
         .arg(browser_dir.join("serve.test.mjs"))
         .arg(browser_dir.join("xss.test.mjs"))

@@ -160,24 +160,34 @@
       }
     }
   }
-  // Map doc -> score.
+  // A term's postings, decoded once: its documents in order, and their scores (`null` for a
+  // word pair, which has none).
+  function Postings(docs, scores) { this.docs = docs; this.scores = scores; }
+  var NO_POSTINGS = new Postings(new Uint32Array(0), null);
+
   Shard.prototype.postings = function (term) {
     var entry = this.terms.get(term);
-    var out = new Map();
-    if (!entry) return out;
+    if (!entry) return NO_POSTINGS;
+    if (entry.decoded) return entry.decoded;
     var bytes = this.bytes;
     var at = entry.offset;
+    var n = entry.count;
+    var scored = term.indexOf(" ") < 0;
+    var docs = new Uint32Array(n);
+    var scores = scored ? new Float64Array(n) : null;
     var doc = 0;
-    for (var p = 0; p < entry.count; p++) {
+    for (var p = 0; p < n; p++) {
       var gap = 0, shift = 0, b;
       do { b = bytes[at++]; gap |= (b & 0x7f) << shift; shift += 7; } while (b & 0x80);
       doc += gap;
-      if (term.indexOf(" ") >= 0) { out.set(doc, 0); continue; }
-      var score = bytes[at] | (bytes[at + 1] << 8) | (bytes[at + 2] << 16);
-      at += 3;
-      out.set(doc, score / 10000);
+      docs[p] = doc;
+      if (scored) {
+        scores[p] = (bytes[at] | (bytes[at + 1] << 8) | (bytes[at + 2] << 16)) / 10000;
+        at += 3;
+      }
     }
-    return out;
+    entry.decoded = new Postings(docs, scores);
+    return entry.decoded;
   };
 
   // The shard files whose term range meets [from, to].
@@ -205,7 +215,7 @@
       for (var i = 0; i < shards.length; i++) {
         if (shards[i].terms.has(term)) return shards[i].postings(term);
       }
-      return new Map();
+      return NO_POSTINGS;
     });
   };
 
@@ -213,15 +223,20 @@
   Engine.prototype.expand = function (prefix, term) {
     var self = this;
     var longEnough = Array.from(prefix).length >= this.meta.min_prefix;
-    var files = this.shardsFor(prefix, prefix + "\uffff");
+    // A prefix too short to expand stands for its own word alone: only that word's shard.
+    var files = longEnough ? this.shardsFor(prefix, prefix + "\uffff") : [];
     if (term) files = files.concat(this.shardsFor(term, term));
     files = files.filter(function (f, i) { return files.indexOf(f) === i; });
     return Promise.all(files.map(function (f) { return self.shard(f); })).then(function (shards) {
       var found = new Map();
       shards.forEach(function (shard) {
+        if (!longEnough) {
+          if (shard.terms.has(term)) found.set(term, shard.terms.get(term).df);
+          return;
+        }
         shard.order.forEach(function (t) {
           if (t.indexOf(" ") >= 0) return; // word pairs are for phrases only
-          if ((longEnough && t.startsWith(prefix)) || t === term) found.set(t, shard.terms.get(t).df);
+          if (t.startsWith(prefix) || t === term) found.set(t, shard.terms.get(t).df);
         });
       });
       var list = Array.from(found.entries()).filter(function (e) { return e[1] > 0; });
@@ -230,40 +245,69 @@
     });
   };
 
-  function sum(maps, requireAll) {
-    if (maps.length === 0) return new Map();
-    var out = new Map();
-    if (requireAll) {
-      var smallest = maps.reduce(function (a, b) { return a.size <= b.size ? a : b; });
-      smallest.forEach(function (_, doc) {
-        var total = 0;
-        for (var i = 0; i < maps.length; i++) {
-          if (!maps[i].has(doc)) return;
-          total += maps[i].get(doc);
-        }
-        out.set(doc, total);
-      });
-    } else {
-      maps.forEach(function (m) { m.forEach(function (s, doc) { out.set(doc, (out.get(doc) || 0) + s); }); });
+  // Postings lists combined, over `size` documents: with `requireAll`, the documents in every
+  // list, else those in any; each with the sum of its scores taken in list order (the order
+  // in which the Rust code sums them, so that the totals are the same numbers). Two arrays
+  // over all the documents, not a map: a common word has thousands of postings.
+  function combine(lists, requireAll, size) {
+    if (lists.length === 0) return NO_POSTINGS;
+    if (lists.length === 1 && lists[0].scores) return lists[0];
+    var total = new Float64Array(size);
+    // How many of the lists so far each document is in.
+    var count = new Uint32Array(size);
+    for (var i = 0; i < lists.length; i++) {
+      var docs = lists[i].docs, scores = lists[i].scores;
+      if (requireAll && docs.length === 0) return NO_POSTINGS;
+      for (var p = 0; p < docs.length; p++) {
+        var d = docs[p];
+        if (requireAll && count[d] !== i) continue;
+        count[d]++;
+        if (scores) total[d] += scores[p];
+      }
+    }
+    var need = requireAll ? lists.length : 1;
+    var found = 0;
+    for (var d2 = 0; d2 < size; d2++) if (count[d2] >= need) found++;
+    var out = new Postings(new Uint32Array(found), new Float64Array(found));
+    var k = 0;
+    for (var d3 = 0; d3 < size; d3++) {
+      if (count[d3] >= need) { out.docs[k] = d3; out.scores[k] = total[d3]; k++; }
     }
     return out;
   }
 
-  // Scores every document that matches all clauses: Map doc -> score.
-  Engine.prototype.match = function (clauses) {
+  // Every document that matches all clauses, with its score. The postings are loaded first;
+  // with `signal` aborted by then (the reader typed on), nothing is scored.
+  Engine.prototype.match = function (clauses, signal) {
     var self = this;
     return Promise.all(clauses.map(function (c) {
-      if (c.kind === "word") return self.postings(c.term);
-      if (c.kind === "phrase") {
-        return Promise.all(c.pairs.map(function (p) { return self.postings(p); })).then(function (m) { return sum(m, true); });
-      }
+      if (c.kind === "word") return self.postings(c.term).then(function (p) { return [p]; });
+      if (c.kind === "phrase") return Promise.all(c.pairs.map(function (p) { return self.postings(p); }));
       return self.expand(c.prefix, c.term).then(function (terms) {
-        return Promise.all(terms.map(function (t) { return self.postings(t); })).then(function (m) { return sum(m, false); });
+        return Promise.all(terms.map(function (t) { return self.postings(t); }));
       });
-    })).then(function (maps) { return sum(maps, true); });
+    })).then(function (loaded) {
+      if (signal && signal.aborted) return NO_POSTINGS;
+      var size = self.meta.docs;
+      var each = loaded.map(function (lists, i) {
+        return clauses[i].kind === "word" ? lists[0] : combine(lists, clauses[i].kind === "phrase", size);
+      });
+      return combine(each, true, size);
+    });
   };
 
-  // options: { limit, part (index into meta.parts or ""), scope ("local" | "national" | "") }.
+  // Whether each document is in a local chapter, made when first asked.
+  Engine.prototype.localDocs = function () {
+    if (!this.local) {
+      this.local = new Uint8Array(this.meta.docs);
+      var local = this.local;
+      this.meta.local.forEach(function (r) { local.fill(1, r[0], r[1]); });
+    }
+    return this.local;
+  };
+
+  // options: { limit, part (index into meta.parts or ""), scope ("local" | "national" | ""),
+  // signal (an AbortSignal: once aborted, the search ends with no results) }.
   // Resolves to [{ doc, score }], best first.
   Engine.prototype.search = function (query, options) {
     var self = this;
@@ -271,21 +315,27 @@
     return this.ready().then(function () {
       var clauses = parse(query, self.analyzer);
       if (clauses.length === 0) return [];
-      return self.match(clauses).then(function (scores) {
+      return self.match(clauses, options.signal).then(function (found) {
         var meta = self.meta;
         var part = options.part === "" || options.part == null ? null : meta.parts[Number(options.part)];
-        var isLocal = function (doc) {
-          return meta.local.some(function (r) { return doc >= r[0] && doc < r[1]; });
-        };
-        var hits = [];
-        scores.forEach(function (score, doc) {
-          if (part && (doc < part.first || doc >= part.end)) return;
-          if (options.scope === "local" && !isLocal(doc)) return;
-          if (options.scope === "national" && isLocal(doc)) return;
-          hits.push({ doc: doc, score: score });
-        });
-        hits.sort(function (a, b) { return b.score - a.score || a.doc - b.doc; });
-        return hits.slice(0, options.limit || 10);
+        var local = options.scope ? self.localDocs() : null;
+        var limit = options.limit || 10;
+        // The best `limit`, kept in order as the documents go by (most are not among them).
+        var best = [];
+        var better = function (a, b) { return a.score > b.score || (a.score === b.score && a.doc < b.doc); };
+        for (var i = 0; i < found.docs.length; i++) {
+          var doc = found.docs[i];
+          if (part && (doc < part.first || doc >= part.end)) continue;
+          if (options.scope === "local" && !local[doc]) continue;
+          if (options.scope === "national" && local[doc]) continue;
+          var hit = { doc: doc, score: found.scores ? found.scores[i] : 0 };
+          if (best.length === limit && !better(hit, best[limit - 1])) continue;
+          var at = best.length;
+          while (at > 0 && better(hit, best[at - 1])) at--;
+          best.splice(at, 0, hit);
+          if (best.length > limit) best.pop();
+        }
+        return best;
       });
     });
   };
@@ -428,7 +478,7 @@
       var qs = params.toString();
       window.history.replaceState(null, "", qs ? "?" + qs : window.location.pathname);
       if (!query.trim()) { list.innerHTML = ""; status.textContent = ""; return; }
-      engine.search(query, { limit: 10, part: partSelect.value, scope: scopeSelect.value }).then(function (hits) {
+      engine.search(query, { limit: 10, part: partSelect.value, scope: scopeSelect.value, signal: signal }).then(function (hits) {
         // A search overtaken by a newer one while its index loaded shows nothing, so it
         // loads no excerpts.
         if (mine !== sequence) return null;
