@@ -34,6 +34,9 @@ pub struct BuildOptions {
     pub today: NaiveDate,
     /// Export the static search index (off with `build --no-search`).
     pub search: bool,
+    /// The folder the site will be written to, if any: the search files the last build wrote
+    /// there are reused when nothing they are made from has changed (see `search::cache`).
+    pub site: Option<PathBuf>,
 }
 
 /// A successful build: the site's files, and the warnings found.
@@ -399,7 +402,7 @@ pub fn build_with(
         || {
             options
                 .search
-                .then(|| search_files(root, &manual, &rendered))
+                .then(|| search_files(root, options.site.as_deref(), &manual, &rendered))
         },
     );
     let mut files = pages.map_err(|d| {
@@ -420,23 +423,23 @@ pub fn build_with(
     })
 }
 
-/// The files of the static search index: the last build's, when nothing they are made from
-/// has changed since; otherwise made anew, analysing only the chapters whose words changed.
-/// Also the new cache to save, when it changed.
+/// The files of the static search index: the last build's (left in the site folder `site`),
+/// when nothing they are made from has changed since; otherwise made anew, analysing only the
+/// chapters whose words changed. Also the new cache to save, when it changed.
 fn search_files(
     root: &Path,
+    site: Option<&Path>,
     manual: &Manual,
     rendered: &[Arc<Rendered>],
 ) -> (Vec<OutputFile>, Option<crate::search::cache::Update>) {
     use crate::search::cache;
     let keys = cache::chapter_keys(manual, rendered);
     let key = cache::export_key(manual, &keys);
-    let cache = phase("search cache", || cache::Cache::load(root, &key));
-    if let Some(files) = cache.export(&key) {
-        // The cache keeps the export but for the chapters' fragments, which are made again
-        // from the rendered sections (cheaply: they need no analysis), so that it is smaller
-        // to save after every change.
-        let mut files = files.to_vec();
+    let cache = phase("search cache", || cache::Cache::load(root));
+    let reused = site.and_then(|site| phase("search files reused", || cache.export(&key, site)));
+    if let Some(mut files) = reused {
+        // The cache does not list the chapters' fragments: they are made again from the
+        // rendered sections (cheaply: they need no analysis).
         files.extend(phase("search fragments", || {
             crate::search::export::fragment_files(manual, rendered)
         }));

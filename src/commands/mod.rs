@@ -127,9 +127,12 @@ pub fn build_site(
     no_search: bool,
 ) -> anyhow::Result<ExitCode> {
     let started = Instant::now();
+    let options = options(root, drafts)?;
+    let out = out.unwrap_or_else(|| options.root.join("public"));
     let options = BuildOptions {
         search: !no_search,
-        ..options(root, drafts)?
+        site: Some(out.clone()),
+        ..options
     };
     let progress = busy("Building");
     let site = match build(&options) {
@@ -140,7 +143,6 @@ pub fn build_site(
             return Ok(ExitCode::from(1));
         }
     };
-    let out = out.unwrap_or_else(|| options.root.join("public"));
     // The search cache is saved while the site is written: it holds what was computed, so it
     // is right whether or not the site can be written.
     let (written, search_cache) = rayon::join(
@@ -498,6 +500,7 @@ pub fn options(root: PathBuf, drafts: bool) -> anyhow::Result<BuildOptions> {
         drafts,
         today: today().map_err(anyhow::Error::msg)?,
         search: true,
+        site: None,
     })
 }
 

@@ -4,12 +4,14 @@
 //!
 //! It holds the terms the chapters use, once; for each chapter, a key (XXH3-128 of everything
 //! its search documents are made from: its title, keywords, summary, sections and text, the
-//! glossary, and the analysis) with its documents' terms, as numbers into those terms; and the
-//! export's files (but the chapters' fragments, which are made again from the rendered
-//! sections when the rest is reused) with a key of all the chapters' keys and what else the
-//! export holds (numbers, titles, addresses, parts). A cache that is missing, unreadable,
-//! damaged or of another version is ignored: the build then does all the work, and writes a
-//! new one.
+//! glossary, and the analysis) with its documents' terms, as numbers into those terms; and a
+//! list of the export's files (but the chapters' fragments) with their lengths and XXH3-128
+//! hashes, under a key of all the chapters' keys and what else the export holds (numbers,
+//! titles, addresses, parts). A build whose export has that key reuses the files the last
+//! build wrote into the site, when each is still there with its length and hash, and makes the
+//! chapters' fragments again from the rendered sections; otherwise it makes the export anew.
+//! A cache that is missing, unreadable, damaged or of another version is ignored: the build
+//! then does all the work, and writes a new one.
 //!
 //! A build takes the cached chapters' term numbers as its own (the cache's terms are the first
 //! of its vocabulary), so that reading a chapter back is copying numbers, with no word looked
@@ -17,13 +19,12 @@
 //! chapter uses any more (an edit took them out) while they are few; when they are over an
 //! eighth, it keeps only the terms in use, renumbered.
 //!
-//! Format, little-endian: the `FORMAT` line; the export's key (16 bytes) and the length of its
-//! files (u64), then those: u32 file count, and per file u32 path length, the path, u32 length
-//! and the bytes (chapters' fragments left out); u32 term count, each term as u16 length and
-//! UTF-8; a u8 width (2 where there are at most 65,536 terms, else 4); u32 chapter count, then
-//! per chapter the key (16 bytes), u32 document count, and per document the lengths of its 5
-//! word fields (u32 each) followed by the fields' term numbers of that width. A build whose
-//! export is another (after any edit) passes over the export's files without reading them.
+//! Format, little-endian: the `FORMAT` line; the export's key (16 bytes); u32 file count, and
+//! per file u32 path length, the path, u64 length and the XXH3-128 of its bytes (16 bytes);
+//! u32 term count, each term as u16 length and UTF-8; a u8 width (2 where there are at most
+//! 65,536 terms, else 4); u32 chapter count, then per chapter the key (16 bytes), u32
+//! document count, and per document the lengths of its 5 word fields (u32 each) followed by
+//! the fields' term numbers of that width.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -38,21 +39,8 @@ use crate::render::OutputFile;
 
 /// Change when the analysis, the documents or the export change, so that old caches are
 /// ignored. The crate's version is part of every key as well.
-const FORMAT: &[u8] = b"procbook search cache 4\n";
+const FORMAT: &[u8] = b"procbook search cache 5\n";
 const FILE: &str = "search.cache";
-/// The head's length: the format line, the export's key and the length of its files.
-const HEAD: usize = FORMAT.len() + 16 + 8;
-
-/// The export's key and the length of its files, from a cache's head.
-fn head(bytes: &[u8]) -> Option<(Key, u64)> {
-    let head = bytes.get(..HEAD)?;
-    if &head[..FORMAT.len()] != FORMAT {
-        return None;
-    }
-    let key = head[FORMAT.len()..FORMAT.len() + 16].try_into().ok()?;
-    let len = u64::from_le_bytes(head[FORMAT.len() + 16..].try_into().ok()?);
-    Some((key, len))
-}
 
 pub type Key = [u8; 16];
 
@@ -71,7 +59,17 @@ pub struct Cache {
     /// The width of a term number in bytes: 2 or 4.
     width: usize,
     chapters: HashMap<Key, std::ops::Range<usize>>,
-    export: Option<(Key, Vec<OutputFile>)>,
+    /// The export's key and its files but the fragments.
+    export: Option<(Key, Vec<Listed>)>,
+}
+
+/// One of the export's files, as the cache lists it: where it is in the site, its length and
+/// the hash of its bytes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Listed {
+    pub path: String,
+    pub len: u64,
+    pub hash: u128,
 }
 
 /// A chapter's documents, each as its five word fields' term numbers.
@@ -79,60 +77,34 @@ pub type ChapterTerms = Vec<[Vec<u32>; 5]>;
 
 impl Cache {
     /// The cache of the manual at `root`, or an empty one when there is none or it can't be
-    /// read. The export's files are read only when they are the export with key `export`.
-    pub fn load(root: &Path, export: &Key) -> Cache {
-        Cache::read(&path(root), export).unwrap_or_default()
+    /// read.
+    pub fn load(root: &Path) -> Cache {
+        std::fs::read(path(root))
+            .ok()
+            .and_then(Cache::decode)
+            .unwrap_or_default()
     }
 
-    fn read(path: &Path, export: &Key) -> Option<Cache> {
-        use std::io::{Read, Seek, SeekFrom};
-        let mut file = std::fs::File::open(path).ok()?;
-        let mut bytes = vec![0u8; HEAD];
-        file.read_exact(&mut bytes).ok()?;
-        let (key, len) = head(&bytes)?;
-        let with_export = key == *export;
-        if !with_export {
-            // Another export's files: not read at all.
-            file.seek(SeekFrom::Current(i64::try_from(len).ok()?))
-                .ok()?;
-        }
-        file.read_to_end(&mut bytes).ok()?;
-        Cache::decode_from(bytes, with_export)
-    }
-
-    #[cfg(test)]
+    /// A cache from its bytes, if they are one.
     fn decode(bytes: Vec<u8>) -> Option<Cache> {
-        Cache::decode_from(bytes, true)
-    }
-
-    /// A cache from its bytes; `with_export`: whether they hold the export's files (else the
-    /// terms follow the head straight away).
-    fn decode_from(bytes: Vec<u8>, with_export: bool) -> Option<Cache> {
         let bytes = bytes::Bytes::from(bytes);
-        let (key, len) = head(&bytes)?;
         let mut r = Reader {
             bytes: &bytes,
-            at: HEAD,
+            at: 0,
         };
-        let export = if with_export {
-            let end = HEAD.checked_add(usize::try_from(len).ok()?)?;
-            let mut files = Vec::new();
-            for _ in 0..r.u32()? {
-                let len = r.u32()? as usize;
-                let path = std::str::from_utf8(r.take(len)?).ok()?.to_owned();
-                let len = r.u32()? as usize;
-                let start = r.at;
-                r.take(len)?;
-                // A view of the cache's bytes, not a copy.
-                files.push(OutputFile::new(path, bytes.slice(start..start + len)));
-            }
-            if r.at != end {
-                return None;
-            }
-            Some((key, files))
-        } else {
-            None
-        };
+        if r.take(FORMAT.len())? != FORMAT {
+            return None;
+        }
+        let key: Key = r.take(16)?.try_into().ok()?;
+        let mut files = Vec::new();
+        for _ in 0..r.u32()? {
+            let len = r.u32()? as usize;
+            let path = std::str::from_utf8(r.take(len)?).ok()?.to_owned();
+            let len = u64::from_le_bytes(r.take(8)?.try_into().ok()?);
+            let hash = u128::from_le_bytes(r.take(16)?.try_into().ok()?);
+            files.push(Listed { path, len, hash });
+        }
+        let export = Some((key, files));
         let count = r.u32()? as usize;
         let mut terms = Vec::with_capacity(count.min(bytes.len() / 2));
         for _ in 0..count {
@@ -212,13 +184,29 @@ impl Cache {
         Some(docs)
     }
 
-    /// The export's files, when they were made from what `key` names.
-    pub fn export(&self, key: &Key) -> Option<&[OutputFile]> {
-        match &self.export {
-            Some((k, files)) if k == key => Some(files),
-            _ => None,
+    /// The export's files but the fragments, when the last build made them from what `key`
+    /// names and wrote them into the site in `site`, and they are there still, each with the
+    /// length and hash the cache lists (nobody changed them since).
+    pub fn export(&self, key: &Key, site: &Path) -> Option<Vec<OutputFile>> {
+        use rayon::prelude::*;
+        let (k, listed) = self.export.as_ref()?;
+        if k != key {
+            return None;
         }
+        listed
+            .par_iter()
+            .map(|l| {
+                let bytes = std::fs::read(site.join(&l.path)).ok()?;
+                (bytes.len() as u64 == l.len && hash(&bytes) == l.hash)
+                    .then(|| OutputFile::new(l.path.clone(), bytes))
+            })
+            .collect()
     }
+}
+
+/// The hash the cache lists a file's bytes with.
+fn hash(bytes: &[u8]) -> u128 {
+    xxhash_rust::xxh3::xxh3_128(bytes)
 }
 
 /// A new cache, to be encoded and saved once the build has what it needs (while the site is
@@ -229,7 +217,7 @@ pub struct Update {
     pub keys: Vec<Key>,
     /// The export's key.
     pub key: Key,
-    /// The export's files (the cache keeps all but the chapters' fragments).
+    /// The export's files (the cache lists all but the chapters' fragments).
     pub files: Vec<OutputFile>,
     /// The cache the corpus's documents were read from, whose chapters are copied as they
     /// are where their numbers still hold.
@@ -288,30 +276,21 @@ fn encode_into(
             && p.terms.len() <= corpus.vocabulary.len()
             && p.terms().zip(&corpus.vocabulary).all(|(a, b)| a == b)
     });
-    // The export's files come first, after their key and length, so that a build whose
-    // export is another can pass over them without reading them.
+    // The export's files, listed (a build that reuses them reads them from the site).
     let kept: Vec<&OutputFile> = files
         .iter()
         .filter(|f| !super::export::is_fragment(&f.path))
         .collect();
-    let len: usize = 4 + kept
-        .iter()
-        .map(|f| 8 + f.path.len() + f.bytes.len())
-        .sum::<usize>();
-    // Each part is put together here, then written.
     let mut out = FORMAT.to_vec();
     out.extend_from_slice(export);
-    out.extend_from_slice(&(len as u64).to_le_bytes());
     put_u32(&mut out, kept.len());
-    w.write_all(&out)?;
     for f in kept {
-        out.clear();
         put_u32(&mut out, f.path.len());
         out.extend_from_slice(f.path.as_bytes());
-        put_u32(&mut out, f.bytes.len());
-        w.write_all(&out)?;
-        w.write_all(&f.bytes)?;
+        out.extend_from_slice(&(f.bytes.len() as u64).to_le_bytes());
+        out.extend_from_slice(&hash(&f.bytes).to_le_bytes());
     }
+    w.write_all(&out)?;
     out.clear();
     put_u32(&mut out, numbers.used as usize);
     for (term, _) in corpus
@@ -587,11 +566,16 @@ mod tests {
         assert_eq!(second[0][3], ["review", "review"]);
         assert_eq!(second[0][4], ["looked"]);
         assert!(cache.chapter(&[3u8; 16]).is_none());
-        let export = cache.export(&[9u8; 16]).unwrap();
-        assert_eq!(export.len(), 1);
-        assert_eq!(export[0].path, "search/meta.json");
-        assert_eq!(export[0].bytes, "{}".as_bytes());
-        assert!(cache.export(&[8u8; 16]).is_none());
+        let (key, listed) = cache.export.as_ref().unwrap();
+        assert_eq!(key, &[9u8; 16]);
+        assert_eq!(
+            listed,
+            &[Listed {
+                path: "search/meta.json".into(),
+                len: 2,
+                hash: hash(b"{}"),
+            }]
+        );
     }
 
     #[test]
@@ -712,34 +696,34 @@ mod tests {
     }
 
     #[test]
-    fn the_export_is_read_only_when_it_is_the_one_asked_for() {
+    fn the_export_is_taken_from_the_site_only_when_it_is_the_one_asked_for_and_unchanged() {
         let dir = tempfile::tempdir().unwrap();
-        let file = dir.path().join("search.cache");
-        let files = vec![OutputFile::new("search/meta.json", "{}")];
-        let mut bytes = encode(&corpus(), &[[1u8; 16], [2u8; 16]], &[9u8; 16], &files);
-        std::fs::write(&file, &bytes).unwrap();
-        let same = Cache::read(&file, &[9u8; 16]).unwrap();
-        assert_eq!(same.export(&[9u8; 16]).unwrap()[0].bytes, "{}".as_bytes());
-        assert_eq!(words(&same, &[2u8; 16])[0][4], ["looked"]);
-        let other = Cache::read(&file, &[8u8; 16]).unwrap();
-        assert!(other.export(&[9u8; 16]).is_none());
-        assert_eq!(words(&other, &[2u8; 16])[0][4], ["looked"]);
-        // The export's files are passed over unread: damage there is seen only when they
-        // are asked for.
-        let meta = bytes
-            .windows(16)
-            .position(|w| w == b"search/meta.json")
-            .unwrap();
-        // The path's length, made longer than the file.
-        bytes[meta - 4] = 200;
-        std::fs::write(&file, &bytes).unwrap();
-        assert!(Cache::read(&file, &[9u8; 16]).is_none());
-        assert!(
-            Cache::read(&file, &[8u8; 16])
-                .unwrap()
-                .chapter(&[1u8; 16])
-                .is_some()
-        );
+        let site = dir.path();
+        std::fs::create_dir_all(site.join("search/s")).unwrap();
+        let files = vec![
+            OutputFile::new("search/meta.json", "{\"docs\":3}"),
+            OutputFile::new("search/s/0.bin", "PBS1 shard"),
+        ];
+        for f in &files {
+            std::fs::write(site.join(&f.path), &f.bytes).unwrap();
+        }
+        let keys = [[1u8; 16], [2u8; 16]];
+        let cache = Cache::decode(encode(&corpus(), &keys, &[9u8; 16], &files)).unwrap();
+        let reused = cache.export(&[9u8; 16], site).expect("the files are there");
+        assert_eq!(reused.len(), 2);
+        for (a, b) in reused.iter().zip(&files) {
+            assert_eq!((&a.path, &a.bytes), (&b.path, &b.bytes));
+        }
+        // Another export's key: not reused.
+        assert!(cache.export(&[8u8; 16], site).is_none());
+        // A file changed since, even to bytes of the same length, or gone: not reused.
+        std::fs::write(site.join("search/s/0.bin"), "PBS1 shart").unwrap();
+        assert!(cache.export(&[9u8; 16], site).is_none());
+        std::fs::remove_file(site.join("search/s/0.bin")).unwrap();
+        assert!(cache.export(&[9u8; 16], site).is_none());
+        std::fs::write(site.join("search/s/0.bin"), "PBS1 shard").unwrap();
+        assert!(cache.export(&[9u8; 16], site).is_some());
+        assert!(cache.export(&[9u8; 16], &site.join("elsewhere")).is_none());
     }
 
     #[test]

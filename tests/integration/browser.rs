@@ -81,6 +81,7 @@ fn expected_search(t: &ManualTest) -> String {
         drafts: false,
         today: chrono::NaiveDate::from_ymd_opt(2026, 11, 23).unwrap(),
         search: true,
+        site: None,
     };
     let prepared = prepare(&options).expect("the demo manual reads");
     let docs = procbook::search::documents(&prepared.manual, &prepared.rendered);

@@ -244,6 +244,7 @@ fn small_index() -> &'static SearchIndex {
             drafts: false,
             today: chrono::NaiveDate::from_ymd_opt(2026, 11, 23).unwrap(),
             search: true,
+            site: None,
         };
         let prepared = procbook::build::prepare(&options).unwrap();
         let corpus = procbook::search::documents(&prepared.manual, &prepared.rendered);

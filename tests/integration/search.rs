@@ -234,15 +234,48 @@ fn the_search_cache_gives_the_index_a_build_from_nothing_gives() {
     assert!(first.contains("search documents"), "{first}");
     assert!(cache.exists());
     let before = search_folder(&t);
-    // The chapters' fragments are not kept: a build that reuses the export makes them again.
+    // The cache lists the export's shards (a build that reuses them reads them from the site)
+    // but holds none of their bytes, and not the chapters' fragments at all (a build that
+    // reuses the export makes them again).
     let kept = std::fs::read(&cache).unwrap();
     assert!(kept.windows(9).any(|w| w == b"search/s/"));
     assert!(!kept.windows(9).any(|w| w == b"search/c/"));
+    assert!(!kept.windows(4).any(|w| w == b"PBS1"));
 
     // Nothing it is made from changed: the index is reused, not made again.
     let again = timed_build(&t);
     assert!(!again.contains("search documents"), "{again}");
     assert_eq!(search_folder(&t), before);
+    // A shard in the site changed by hand (or gone) is not reused: the export is made again.
+    let shard = t.root.join("public/search/s/0.bin");
+    let mut bytes = std::fs::read(&shard).unwrap();
+    *bytes.last_mut().unwrap() ^= 1;
+    std::fs::write(&shard, &bytes).unwrap();
+    let mended = timed_build(&t);
+    assert!(mended.contains("search documents"), "{mended}");
+    assert_eq!(search_folder(&t), before);
+    std::fs::remove_file(&shard).unwrap();
+    let mended = timed_build(&t);
+    assert!(mended.contains("search documents"), "{mended}");
+    assert_eq!(search_folder(&t), before);
+    // Into another folder, from nothing there: made again, the same.
+    let elsewhere = t.root.join("elsewhere");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_procbook"))
+        .args(["build", "-q", "--out"])
+        .arg(&elsewhere)
+        .current_dir(&t.root)
+        .env("PROCBOOK_TODAY", crate::harness::TODAY)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        std::fs::read(elsewhere.join("search/meta.json")).unwrap(),
+        std::fs::read(t.root.join("public/search/meta.json")).unwrap()
+    );
 
     let chapter = "content/04-looked-after-children/04-leaving-care/02-staying-put.md";
     let changes: [(&str, &str, &str); 3] = [
@@ -292,7 +325,7 @@ fn the_search_cache_gives_the_index_a_build_from_nothing_gives() {
     let good = std::fs::read(&cache).unwrap();
     for damaged in [
         good[..good.len() / 2].to_vec(),
-        b"procbook search cache 4\n\xff\xff\xff\xff".to_vec(),
+        b"procbook search cache 5\n\xff\xff\xff\xff".to_vec(),
         vec![0u8; 1000],
     ] {
         std::fs::write(&cache, &damaged).unwrap();

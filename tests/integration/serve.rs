@@ -14,6 +14,7 @@ fn options(root: &Path) -> BuildOptions {
         drafts: false,
         today: chrono::NaiveDate::parse_from_str(TODAY, "%Y-%m-%d").unwrap(),
         search: true,
+        site: None,
     }
 }
 
