@@ -423,8 +423,8 @@ pub fn build_with(
     })
 }
 
-/// The files of the static search index: the last build's (left in the site folder `site`),
-/// when nothing they are made from has changed since; otherwise made anew, analysing only the
+/// The files of the static search index: the last build's (left in the site folder `site`, or
+/// in the spare copy kept beside it), when nothing they are made from has changed since; otherwise made anew, analysing only the
 /// chapters whose words changed. Also the new cache to save, when it changed.
 fn search_files(
     root: &Path,
@@ -436,7 +436,11 @@ fn search_files(
     let keys = cache::chapter_keys(manual, rendered);
     let key = cache::export_key(manual, &keys);
     let cache = phase("search cache", || cache::Cache::load(root));
-    let reused = site.and_then(|site| phase("search files reused", || cache.export(&key, site)));
+    let reused = site.and_then(|site| {
+        phase("search files reused", || {
+            cache.export(&key, &crate::write::last_sites(site))
+        })
+    });
     if let Some(mut files) = reused {
         // The cache does not list the chapters' fragments: they are made again from the
         // rendered sections (cheaply: they need no analysis).

@@ -61,12 +61,7 @@ pub fn write_site(root: &Path, out: &Path, files: &[OutputFile]) -> Result<(), W
     }
     let parent = out.parent().unwrap_or(Path::new("."));
     fs::create_dir_all(parent).map_err(io_err(parent))?;
-    let name = out
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "public".into());
-    let staging = parent.join(format!(".{name}.procbook-new"));
-    let spare = parent.join(format!(".{name}.procbook-old"));
+    let (staging, spare) = beside(&out);
     // A staging folder left by an interrupted build, or else the site the last build
     // replaced, is the starting point: neither is the live site, so both are free to change.
     if fs::symlink_metadata(&staging).is_ok_and(|m| m.is_dir()) {
@@ -122,6 +117,28 @@ pub fn write_site(root: &Path, out: &Path, files: &[OutputFile]) -> Result<(), W
         fs::rename(&staging, &out).map_err(io_err(&out))?;
     }
     Ok(())
+}
+
+/// The folders kept beside the output folder `out`: the staging folder (left only by an
+/// interrupted build) and the spare copy of the site the last build replaced.
+fn beside(out: &Path) -> (PathBuf, PathBuf) {
+    let parent = out.parent().unwrap_or(Path::new("."));
+    let name = out
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "public".into());
+    (
+        parent.join(format!(".{name}.procbook-new")),
+        parent.join(format!(".{name}.procbook-old")),
+    )
+}
+
+/// Where the sites the last two builds into `out` wrote are: the live one, then the spare copy
+/// of the one before (a file of either may be reused when it is known to hold the right bytes).
+pub fn last_sites(out: &Path) -> [PathBuf; 2] {
+    let out = absolute(out);
+    let spare = beside(&out).1;
+    [out, spare]
 }
 
 /// Removes from `staging` every file that is not `wanted` and every folder that is not in

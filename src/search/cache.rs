@@ -185,9 +185,10 @@ impl Cache {
     }
 
     /// The export's files but the fragments, when the last build made them from what `key`
-    /// names and wrote them into the site in `site`, and they are there still, each with the
-    /// length and hash the cache lists (nobody changed them since).
-    pub fn export(&self, key: &Key, site: &Path) -> Option<Vec<OutputFile>> {
+    /// names and wrote them into one of the folders `sites` (the site and the spare copy of
+    /// the one before, `write::last_sites`), and each is there still with the length and hash
+    /// the cache lists (nobody changed it since).
+    pub fn export(&self, key: &Key, sites: &[PathBuf]) -> Option<Vec<OutputFile>> {
         use rayon::prelude::*;
         let (k, listed) = self.export.as_ref()?;
         if k != key {
@@ -196,9 +197,11 @@ impl Cache {
         listed
             .par_iter()
             .map(|l| {
-                let bytes = std::fs::read(site.join(&l.path)).ok()?;
-                (bytes.len() as u64 == l.len && hash(&bytes) == l.hash)
-                    .then(|| OutputFile::new(l.path.clone(), bytes))
+                sites.iter().find_map(|site| {
+                    let bytes = std::fs::read(site.join(&l.path)).ok()?;
+                    (bytes.len() as u64 == l.len && hash(&bytes) == l.hash)
+                        .then(|| OutputFile::new(l.path.clone(), bytes))
+                })
             })
             .collect()
     }
@@ -709,21 +712,37 @@ mod tests {
         }
         let keys = [[1u8; 16], [2u8; 16]];
         let cache = Cache::decode(encode(&corpus(), &keys, &[9u8; 16], &files)).unwrap();
-        let reused = cache.export(&[9u8; 16], site).expect("the files are there");
+        let sites = [site.to_path_buf()];
+        let reused = cache
+            .export(&[9u8; 16], &sites)
+            .expect("the files are there");
         assert_eq!(reused.len(), 2);
         for (a, b) in reused.iter().zip(&files) {
             assert_eq!((&a.path, &a.bytes), (&b.path, &b.bytes));
         }
         // Another export's key: not reused.
-        assert!(cache.export(&[8u8; 16], site).is_none());
+        assert!(cache.export(&[8u8; 16], &sites).is_none());
         // A file changed since, even to bytes of the same length, or gone: not reused.
         std::fs::write(site.join("search/s/0.bin"), "PBS1 shart").unwrap();
-        assert!(cache.export(&[9u8; 16], site).is_none());
+        assert!(cache.export(&[9u8; 16], &sites).is_none());
         std::fs::remove_file(site.join("search/s/0.bin")).unwrap();
-        assert!(cache.export(&[9u8; 16], site).is_none());
+        assert!(cache.export(&[9u8; 16], &sites).is_none());
+        // Each file is taken from the first folder that holds it unchanged.
+        let spare = dir.path().join("spare");
+        std::fs::create_dir_all(spare.join("search/s")).unwrap();
+        std::fs::write(spare.join("search/s/0.bin"), "PBS1 shard").unwrap();
+        let both = [site.to_path_buf(), spare];
+        let reused = cache
+            .export(&[9u8; 16], &both)
+            .expect("the files are there");
+        assert_eq!(reused[1].bytes, "PBS1 shard".as_bytes());
         std::fs::write(site.join("search/s/0.bin"), "PBS1 shard").unwrap();
-        assert!(cache.export(&[9u8; 16], site).is_some());
-        assert!(cache.export(&[9u8; 16], &site.join("elsewhere")).is_none());
+        assert!(cache.export(&[9u8; 16], &sites).is_some());
+        assert!(
+            cache
+                .export(&[9u8; 16], &[site.join("elsewhere")])
+                .is_none()
+        );
     }
 
     #[test]

@@ -246,15 +246,42 @@ fn the_search_cache_gives_the_index_a_build_from_nothing_gives() {
     let again = timed_build(&t);
     assert!(!again.contains("search documents"), "{again}");
     assert_eq!(search_folder(&t), before);
-    // A shard in the site changed by hand (or gone) is not reused: the export is made again.
+    // A build without search between two with it: the second reuses the index from the
+    // spare copy of the site kept beside the output.
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_procbook"))
+        .args(["build", "-q", "--no-search"])
+        .current_dir(&t.root)
+        .env("PROCBOOK_TODAY", crate::harness::TODAY)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(!t.root.join("public/search").exists());
+    let again = timed_build(&t);
+    assert!(!again.contains("search documents"), "{again}");
+    assert_eq!(search_folder(&t), before);
+    // A shard in the site changed by hand, or gone, from the site and its spare copy: not
+    // reused, but made again.
     let shard = t.root.join("public/search/s/0.bin");
+    let spare = t.root.join(".public.procbook-old/search/s/0.bin");
     let mut bytes = std::fs::read(&shard).unwrap();
     *bytes.last_mut().unwrap() ^= 1;
-    std::fs::write(&shard, &bytes).unwrap();
+    for file in [&shard, &spare] {
+        // (The spare copy is the site built without search: it has no shards.)
+        if file.parent().unwrap().exists() {
+            let _ = std::fs::remove_file(file);
+            std::fs::write(file, &bytes).unwrap();
+        }
+    }
     let mended = timed_build(&t);
     assert!(mended.contains("search documents"), "{mended}");
     assert_eq!(search_folder(&t), before);
-    std::fs::remove_file(&shard).unwrap();
+    for file in [&shard, &spare] {
+        let _ = std::fs::remove_file(file);
+    }
     let mended = timed_build(&t);
     assert!(mended.contains("search documents"), "{mended}");
     assert_eq!(search_folder(&t), before);
