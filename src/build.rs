@@ -436,11 +436,19 @@ fn search_files(
     let keys = cache::chapter_keys(manual, rendered);
     let key = cache::export_key(manual, &keys);
     let cache = phase("search cache", || cache::Cache::load(root));
-    let reused = site.and_then(|site| {
-        phase("search files reused", || {
-            cache.export(&key, &crate::write::last_sites(site))
-        })
-    });
+    // Where the last build wrote the files: this build's output folder, or the one the cache
+    // names (a build into a new folder), with the spare copies kept beside them.
+    let sites: Vec<PathBuf> = site
+        .into_iter()
+        .chain(cache.site())
+        .flat_map(crate::write::last_sites)
+        .fold(Vec::new(), |mut all, s| {
+            if !all.contains(&s) {
+                all.push(s);
+            }
+            all
+        });
+    let reused = phase("search files reused", || cache.export(&key, &sites));
     if let Some(mut files) = reused {
         // The cache does not list the chapters' fragments: they are made again from the
         // rendered sections (cheaply: they need no analysis).
@@ -459,6 +467,7 @@ fn search_files(
         corpus: docs,
         keys,
         key,
+        site: site.map(crate::write::absolute),
         files: files.clone(),
         previous: cache,
     };

@@ -7,8 +7,9 @@
 //! glossary, and the analysis) with its documents' terms, as numbers into those terms; and a
 //! list of the export's files (but the chapters' fragments) with their lengths and XXH3-128
 //! hashes, under a key of all the chapters' keys and what else the export holds (numbers,
-//! titles, addresses, parts). A build whose export has that key reuses the files the last
-//! build wrote into the site, when each is still there with its length and hash, and makes the
+//! titles, addresses, parts), and the folder the site was written into. A build whose export
+//! has that key reuses the files the last build wrote (in its own output folder or that one,
+//! or the spare copies kept beside them), when each is still there with its length and hash, and makes the
 //! chapters' fragments again from the rendered sections; otherwise it makes the export anew.
 //! A cache that is missing, unreadable, damaged or of another version is ignored: the build
 //! then does all the work, and writes a new one.
@@ -19,7 +20,8 @@
 //! chapter uses any more (an edit took them out) while they are few; when they are over an
 //! eighth, it keeps only the terms in use, renumbered.
 //!
-//! Format, little-endian: the `FORMAT` line; the export's key (16 bytes); u32 file count, and
+//! Format, little-endian: the `FORMAT` line; the export's key (16 bytes); the site folder it
+//! was written into (u32 length and UTF-8, empty when unknown); u32 file count, and
 //! per file u32 path length, the path, u64 length and the XXH3-128 of its bytes (16 bytes);
 //! u32 term count, each term as u16 length and UTF-8; a u8 width (2 where there are at most
 //! 65,536 terms, else 4); u32 chapter count, then per chapter the key (16 bytes), u32
@@ -61,6 +63,8 @@ pub struct Cache {
     chapters: HashMap<Key, std::ops::Range<usize>>,
     /// The export's key and its files but the fragments.
     export: Option<(Key, Vec<Listed>)>,
+    /// The site folder the last build wrote the export into, if it was told one.
+    site: Option<PathBuf>,
 }
 
 /// One of the export's files, as the cache lists it: where it is in the site, its length and
@@ -96,6 +100,9 @@ impl Cache {
             return None;
         }
         let key: Key = r.take(16)?.try_into().ok()?;
+        let len = r.u32()? as usize;
+        let site = std::str::from_utf8(r.take(len)?).ok()?;
+        let site = (!site.is_empty()).then(|| PathBuf::from(site));
         let mut files = Vec::new();
         for _ in 0..r.u32()? {
             let len = r.u32()? as usize;
@@ -135,6 +142,7 @@ impl Cache {
             width,
             chapters,
             export,
+            site,
             bytes,
         })
     }
@@ -184,10 +192,15 @@ impl Cache {
         Some(docs)
     }
 
+    /// The site folder the last build wrote the export into, if it was told one.
+    pub fn site(&self) -> Option<&Path> {
+        self.site.as_deref()
+    }
+
     /// The export's files but the fragments, when the last build made them from what `key`
-    /// names and wrote them into one of the folders `sites` (the site and the spare copy of
-    /// the one before, `write::last_sites`), and each is there still with the length and hash
-    /// the cache lists (nobody changed it since).
+    /// names and wrote them into one of the folders `sites` (a site and the spare copy of the
+    /// one before, `write::last_sites`), and each is there still with the length and hash the
+    /// cache lists (nobody changed it since).
     pub fn export(&self, key: &Key, sites: &[PathBuf]) -> Option<Vec<OutputFile>> {
         use rayon::prelude::*;
         let (k, listed) = self.export.as_ref()?;
@@ -220,6 +233,8 @@ pub struct Update {
     pub keys: Vec<Key>,
     /// The export's key.
     pub key: Key,
+    /// The site folder the export is written into, if known.
+    pub site: Option<PathBuf>,
     /// The export's files (the cache lists all but the chapters' fragments).
     pub files: Vec<OutputFile>,
     /// The cache the corpus's documents were read from, whose chapters are copied as they
@@ -247,6 +262,7 @@ impl Update {
                 &self.corpus,
                 &self.keys,
                 &self.key,
+                self.site.as_deref(),
                 &self.files,
                 Some(&self.previous),
             )
@@ -257,7 +273,7 @@ impl Update {
 /// The cache's bytes for `corpus` (whose chapters have `keys`) and its export `files`.
 pub fn encode(corpus: &Corpus, keys: &[Key], export: &Key, files: &[OutputFile]) -> Vec<u8> {
     let mut out = Vec::new();
-    encode_into(&mut out, corpus, keys, export, files, None).expect("writing to memory");
+    encode_into(&mut out, corpus, keys, export, None, files, None).expect("writing to memory");
     out
 }
 
@@ -268,6 +284,7 @@ fn encode_into(
     corpus: &Corpus,
     keys: &[Key],
     export: &Key,
+    site: Option<&Path>,
     files: &[OutputFile],
     previous: Option<&Cache>,
 ) -> std::io::Result<()> {
@@ -286,6 +303,10 @@ fn encode_into(
         .collect();
     let mut out = FORMAT.to_vec();
     out.extend_from_slice(export);
+    // (A folder whose name is not UTF-8 is not kept: its files are then not reused.)
+    let site = site.and_then(Path::to_str).unwrap_or("");
+    put_u32(&mut out, site.len());
+    out.extend_from_slice(site.as_bytes());
     put_u32(&mut out, kept.len());
     for f in kept {
         put_u32(&mut out, f.path.len());
@@ -569,6 +590,7 @@ mod tests {
         assert_eq!(second[0][3], ["review", "review"]);
         assert_eq!(second[0][4], ["looked"]);
         assert!(cache.chapter(&[3u8; 16]).is_none());
+        assert_eq!(cache.site(), None);
         let (key, listed) = cache.export.as_ref().unwrap();
         assert_eq!(key, &[9u8; 16]);
         assert_eq!(
@@ -579,6 +601,25 @@ mod tests {
                 hash: hash(b"{}"),
             }]
         );
+    }
+
+    #[test]
+    fn the_site_folder_round_trips() {
+        let mut bytes = Vec::new();
+        let site = Path::new("/srv/manual/public");
+        encode_into(
+            &mut bytes,
+            &corpus(),
+            &[[1u8; 16], [2u8; 16]],
+            &[9u8; 16],
+            Some(site),
+            &[],
+            None,
+        )
+        .unwrap();
+        let cache = Cache::decode(bytes).unwrap();
+        assert_eq!(cache.site(), Some(site));
+        assert_eq!(words(&cache, &[2u8; 16])[0][4], ["looked"]);
     }
 
     #[test]
@@ -639,6 +680,7 @@ mod tests {
             &corpus(),
             &keys,
             &[9u8; 16],
+            None,
             &files,
             Some(&previous),
         )
@@ -654,6 +696,7 @@ mod tests {
             &corpus(),
             &keys,
             &[9u8; 16],
+            None,
             &files,
             Some(&previous),
         )

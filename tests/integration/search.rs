@@ -285,24 +285,38 @@ fn the_search_cache_gives_the_index_a_build_from_nothing_gives() {
     let mended = timed_build(&t);
     assert!(mended.contains("search documents"), "{mended}");
     assert_eq!(search_folder(&t), before);
-    // Into another folder, from nothing there: made again, the same.
-    let elsewhere = t.root.join("elsewhere");
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_procbook"))
-        .args(["build", "-q", "--out"])
-        .arg(&elsewhere)
-        .current_dir(&t.root)
-        .env("PROCBOOK_TODAY", crate::harness::TODAY)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert_eq!(
-        std::fs::read(elsewhere.join("search/meta.json")).unwrap(),
-        std::fs::read(t.root.join("public/search/meta.json")).unwrap()
-    );
+    // Into a new folder: the files are taken from the folder the cache names (where the last
+    // build wrote them); and from there again once that one is gone.
+    let into = |folder: &str| {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_procbook"))
+            .args(["build", "--out", folder])
+            .current_dir(&t.root)
+            .env("PROCBOOK_TODAY", crate::harness::TODAY)
+            .env("PROCBOOK_TIMINGS", "1")
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let folder = t.root.join(folder).join("search");
+        let same = before
+            .iter()
+            .all(|(path, bytes)| std::fs::read(folder.join(path)).unwrap() == *bytes);
+        assert!(same, "{}", folder.display());
+        String::from_utf8_lossy(&out.stderr).into_owned()
+    };
+    let run = into("elsewhere");
+    assert!(!run.contains("search documents"), "{run}");
+    let _ = std::fs::remove_dir_all(t.root.join("public"));
+    let _ = std::fs::remove_dir_all(t.root.join(".public.procbook-old"));
+    let run = into("third");
+    assert!(run.contains("search documents"), "{run}");
+    let run = into("fourth");
+    assert!(!run.contains("search documents"), "{run}");
+    t.build();
+    assert_eq!(search_folder(&t), before);
 
     let chapter = "content/04-looked-after-children/04-leaving-care/02-staying-put.md";
     let changes: [(&str, &str, &str); 3] = [
