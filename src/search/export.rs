@@ -698,11 +698,17 @@ fn write_shards_with<P: PairPosting>(
             .map(|t| doc_freq.iter().map(|df| df[t]).sum())
             .collect(),
     };
-    const RUN: usize = 512;
+    // Runs of about the same number of postings, a few per thread (a manual's commonest
+    // words have most of them).
+    let ranges = rank_runs(
+        &postings.words.starts,
+        &postings.pairs.starts,
+        rayon::current_num_threads() * 4,
+    );
     let runs: Vec<Entries> = phase("    search entries", || {
-        (0..n.div_ceil(RUN))
+        ranges
             .into_par_iter()
-            .map(|run| postings.entries(run * RUN..((run + 1) * RUN).min(n)))
+            .map(|range| postings.entries(range))
             .collect()
     });
 
@@ -720,6 +726,29 @@ fn write_shards_with<P: PairPosting>(
     });
     shards.flush(&ranks);
     (shards.files, shards.ranges)
+}
+
+/// The ranks `0..n` cut into at most `count` runs in order, each with about the same number of
+/// postings, words' and pairs' (`words[r + 1] - words[r]` are rank `r`'s words', and the same
+/// for `pairs`).
+fn rank_runs(words: &[usize], pairs: &[usize], count: usize) -> Vec<Range<usize>> {
+    let n = words.len() - 1;
+    let volume = |r: usize| words[r + 1] - words[r] + pairs[r + 1] - pairs[r] + 1;
+    let total = words[n] + pairs[n] + n;
+    let each = total.div_ceil(count.max(1)).max(1);
+    let mut out = Vec::with_capacity(count);
+    let (mut start, mut filled) = (0, 0);
+    for r in 0..n {
+        filled += volume(r);
+        if filled >= each {
+            out.push(start..r + 1);
+            (start, filled) = (r + 1, 0);
+        }
+    }
+    if start < n {
+        out.push(start..n);
+    }
+    out
 }
 
 /// Sorts a group of pairs (`PairPosting`s) whose documents are in order: a radix sort on the
@@ -862,6 +891,23 @@ fn varint(out: &mut Vec<u8>, mut n: u32) {
 mod tests {
     use super::*;
     use crate::search::SearchDoc;
+
+    #[test]
+    fn rank_runs_cover_the_ranks_in_order_with_about_as_many_postings_each() {
+        // Ranks' postings: words 5, 0, 100, 1, 1, 1; pairs 0, 0, 50, 0, 0, 200.
+        let words = [0, 5, 5, 105, 106, 107, 108];
+        let pairs = [0, 0, 0, 50, 50, 50, 250];
+        let runs = rank_runs(&words, &pairs, 3);
+        assert!(runs.len() <= 3, "{runs:?}");
+        assert_eq!(
+            runs.iter().flat_map(|r| r.clone()).collect::<Vec<_>>(),
+            (0..6).collect::<Vec<_>>()
+        );
+        let of = |r: usize| runs.iter().position(|run| run.contains(&r)).unwrap();
+        assert_ne!(of(2), of(5));
+        assert_eq!(rank_runs(&[0], &[0], 4), Vec::<Range<usize>>::new());
+        assert_eq!(rank_runs(&[0, 3], &[0, 0], 4), vec![0..1]);
+    }
 
     #[test]
     fn pair_postings_of_32_and_64_bits_make_the_same_shards() {
