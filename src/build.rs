@@ -423,9 +423,10 @@ pub fn build_with(
     })
 }
 
-/// The files of the static search index: the last build's (left in the site folder `site`, or
-/// in the spare copy kept beside it), when nothing they are made from has changed since; otherwise made anew, analysing only the
-/// chapters whose words changed. Also the new cache to save, when it changed.
+/// The files of the static search index: the last build's (left in the site folder `site`, the
+/// one the cache names, or the spare copy kept beside either), when nothing they are made from
+/// has changed since; otherwise made anew, analysing only the chapters whose words changed.
+/// Also the new cache to save, when it changed.
 fn search_files(
     root: &Path,
     site: Option<&Path>,

@@ -8,9 +8,10 @@
 //! list of the export's files (but the chapters' fragments) with their lengths and XXH3-128
 //! hashes, under a key of all the chapters' keys and what else the export holds (numbers,
 //! titles, addresses, parts), and the folder the site was written into. A build whose export
-//! has that key reuses the files the last build wrote (in its own output folder or that one,
-//! or the spare copies kept beside them), when each is still there with its length and hash, and makes the
-//! chapters' fragments again from the rendered sections; otherwise it makes the export anew.
+//! has that key reuses the files the last build wrote (from its own output folder or that
+//! one, or the spare copies kept beside them) where each is still there with its length and
+//! hash, and makes the chapters' fragments again from the rendered sections; otherwise it
+//! makes the export anew.
 //! A cache that is missing, unreadable, damaged or of another version is ignored: the build
 //! then does all the work, and writes a new one.
 //!
