@@ -19,6 +19,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     if !matches!(cli.command, Command::Serve { .. }) {
         keep_freed_memory();
+        end_quietly_on_a_closed_pipe();
     }
     match run(cli) {
         Ok(code) => code,
@@ -45,6 +46,18 @@ fn keep_freed_memory() {
     // SAFETY: this sets a number in mimalloc's table of options, which is read while it
     // allocates; -1 ("never purge") is one of its documented values.
     unsafe { libmimalloc_sys::mi_option_set(PURGE_DELAY, -1) }
+}
+
+/// `procbook search ... | head`: when the reader of the output goes, the command ends there,
+/// quietly, as `grep` or `cat` would (the system's default for a write to a closed pipe),
+/// instead of failing its next `println!` with a panic. Rust's runtime ignores the signal so
+/// that a server can handle each closed connection as an error; `serve` keeps that.
+fn end_quietly_on_a_closed_pipe() {
+    #[cfg(unix)]
+    // SAFETY: setting a signal's disposition to the system default, before any thread starts.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
 }
 
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {

@@ -171,3 +171,36 @@ fn quiet_prints_only_errors_and_verbose_adds_timings() {
     assert_eq!(broken.status, 1);
     assert!(broken.stderr.contains("error:"), "{}", broken.stderr);
 }
+
+#[cfg(unix)]
+#[test]
+fn output_read_only_in_part_ends_the_command_quietly() {
+    use std::io::Read;
+    use std::os::unix::process::ExitStatusExt;
+    let t = ManualTest::demo();
+    t.build();
+    for args in [
+        &["search", "child", "--limit", "1000"][..],
+        &["search", "child", "--limit", "1000", "--format", "json"],
+    ] {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_procbook"))
+            .args(args)
+            .current_dir(&t.root)
+            .env("PROCBOOK_TODAY", TODAY)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        // The first bytes only, as `| head -c 10` reads, then the pipe is closed.
+        let mut first = [0u8; 10];
+        child.stdout.take().unwrap().read_exact(&mut first).unwrap();
+        let out = child.wait_with_output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
+        assert!(
+            out.status.success() || out.status.signal() == Some(libc::SIGPIPE),
+            "{args:?}: {:?} {stderr}",
+            out.status
+        );
+    }
+}
