@@ -19,6 +19,17 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     if !matches!(cli.command, Command::Serve { .. }) {
         keep_freed_memory();
+    }
+    // Only commands that print what they read: one that records (`release`, `new`, `init`,
+    // `build`) says so if its output cannot be written, rather than ending without a word.
+    if matches!(
+        cli.command,
+        Command::Search { .. }
+            | Command::Check { .. }
+            | Command::Diff { .. }
+            | Command::Amendments { .. }
+            | Command::History { .. }
+    ) {
         end_quietly_on_a_closed_pipe();
     }
     match run(cli) {
