@@ -424,7 +424,7 @@ pub fn build_with(
 }
 
 /// The files of the static search index: the last build's (left in the site folder `site`, the
-/// one the cache names, or the spare copy kept beside either), when nothing they are made from
+/// one the last build wrote, or the spare copy kept beside either), when nothing they are made from
 /// has changed since; otherwise made anew, analysing only the chapters whose words changed.
 /// Also the new cache to save, when it changed.
 fn search_files(
@@ -437,11 +437,12 @@ fn search_files(
     let keys = cache::chapter_keys(manual, rendered);
     let key = cache::export_key(manual, &keys);
     let cache = phase("search cache", || cache::Cache::load(root));
-    // Where the last build wrote the files: this build's output folder, or the one the cache
-    // names (a build into a new folder), with the spare copies kept beside them.
+    // Where the last build wrote the files: this build's output folder, or the one last
+    // written (a build into a new folder), with the spare copies kept beside them.
+    let last = cache::last_site(root);
     let sites: Vec<PathBuf> = site
         .into_iter()
-        .chain(cache.site())
+        .chain(last.as_deref())
         .flat_map(crate::write::last_sites)
         .fold(Vec::new(), |mut all, s| {
             if !all.contains(&s) {
@@ -468,7 +469,6 @@ fn search_files(
         corpus: docs,
         keys,
         key,
-        site: site.map(crate::write::absolute),
         files: files.clone(),
         previous: cache,
     };

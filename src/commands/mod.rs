@@ -160,6 +160,11 @@ pub fn build_site(
     drop(progress);
     report(&site.warnings);
     written.with_context(|| format!("the site could not be written to {}", out.display()))?;
+    if !no_search {
+        // Where the search files now are, for a later build into another folder. (Like the
+        // caches, nothing is lost if it cannot be saved.)
+        let _ = crate::search::cache::save_site(&options.root, &crate::write::absolute(&out));
+    }
     if let Some(bytes) = &site.cache_update
         && let Err(e) = crate::history::cache::save(&options.root, bytes)
     {

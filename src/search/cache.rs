@@ -7,11 +7,11 @@
 //! glossary, and the analysis) with its documents' terms, as numbers into those terms; and a
 //! list of the export's files (but the chapters' fragments) with their lengths and XXH3-128
 //! hashes, under a key of all the chapters' keys and what else the export holds (numbers,
-//! titles, addresses, parts), and the folder the site was written into. A build whose export
-//! has that key reuses the files the last build wrote (from its own output folder or that
-//! one, or the spare copies kept beside them) where each is still there with its length and
-//! hash, and makes the chapters' fragments again from the rendered sections; otherwise it
-//! makes the export anew.
+//! titles, addresses, parts). Beside it, `search.site` names the folder the last build wrote
+//! the site into. A build whose export has that key reuses the files the last build wrote
+//! (from its own output folder or that one, or the spare copies kept beside them) where each
+//! is still there with its length and hash, and makes the chapters' fragments again from the
+//! rendered sections; otherwise it makes the export anew.
 //! A cache that is missing, unreadable, damaged or of another version is ignored: the build
 //! then does all the work, and writes a new one.
 //!
@@ -21,8 +21,7 @@
 //! chapter uses any more (an edit took them out) while they are few; when they are over an
 //! eighth, it keeps only the terms in use, renumbered.
 //!
-//! Format, little-endian: the `FORMAT` line; the export's key (16 bytes); the site folder it
-//! was written into (u32 length and UTF-8, empty when unknown); u32 file count, and
+//! Format, little-endian: the `FORMAT` line; the export's key (16 bytes); u32 file count, and
 //! per file u32 path length, the path, u64 length and the XXH3-128 of its bytes (16 bytes);
 //! u32 term count, each term as u16 length and UTF-8; a u8 width (2 where there are at most
 //! 65,536 terms, else 4); u32 chapter count, then per chapter the key (16 bytes), u32
@@ -42,7 +41,7 @@ use crate::render::OutputFile;
 
 /// Change when the analysis, the documents or the export change, so that old caches are
 /// ignored. The crate's version is part of every key as well.
-const FORMAT: &[u8] = b"procbook search cache 5\n";
+const FORMAT: &[u8] = b"procbook search cache 6\n";
 const FILE: &str = "search.cache";
 
 pub type Key = [u8; 16];
@@ -50,6 +49,28 @@ pub type Key = [u8; 16];
 /// Where the cache is kept for the manual at `root`.
 pub fn path(root: &Path) -> PathBuf {
     root.join(CACHE_DIR).join(FILE)
+}
+
+/// The file beside the cache that names the folder the last build wrote the site into.
+const SITE_FILE: &str = "search.site";
+
+/// The folder the last build of the manual at `root` wrote the site into, if known (and its
+/// name is UTF-8).
+pub fn last_site(root: &Path) -> Option<PathBuf> {
+    let text = std::fs::read_to_string(root.join(CACHE_DIR).join(SITE_FILE)).ok()?;
+    let site = text.trim_end_matches('\n');
+    (!site.is_empty()).then(|| PathBuf::from(site))
+}
+
+/// Records `site` (an absolute path) as the folder the site was last written into. A name
+/// that is not UTF-8 is not recorded: that folder's files are then not reused from elsewhere.
+pub fn save_site(root: &Path, site: &Path) -> std::io::Result<()> {
+    let Some(site) = site.to_str() else {
+        return Ok(());
+    };
+    crate::history::cache::replace(root, SITE_FILE, |w| {
+        std::io::Write::write_all(w, format!("{site}\n").as_bytes())
+    })
 }
 
 /// A loaded cache: its terms, each chapter's documents (as byte ranges into the file) and the
@@ -64,8 +85,6 @@ pub struct Cache {
     chapters: HashMap<Key, std::ops::Range<usize>>,
     /// The export's key and its files but the fragments.
     export: Option<(Key, Vec<Listed>)>,
-    /// The site folder the last build wrote the export into, if it was told one.
-    site: Option<PathBuf>,
 }
 
 /// One of the export's files, as the cache lists it: where it is in the site, its length and
@@ -101,18 +120,22 @@ impl Cache {
             return None;
         }
         let key: Key = r.take(16)?.try_into().ok()?;
-        let len = r.u32()? as usize;
-        let site = std::str::from_utf8(r.take(len)?).ok()?;
-        let site = (!site.is_empty()).then(|| PathBuf::from(site));
         let mut files = Vec::new();
         for _ in 0..r.u32()? {
             let len = r.u32()? as usize;
             let path = std::str::from_utf8(r.take(len)?).ok()?.to_owned();
+            if !is_index_file(&path) {
+                return None;
+            }
             let len = u64::from_le_bytes(r.take(8)?.try_into().ok()?);
             let hash = u128::from_le_bytes(r.take(16)?.try_into().ok()?);
             files.push(Listed { path, len, hash });
         }
-        let export = Some((key, files));
+        // An export always has its meta.json: a list without it is no export to reuse.
+        let export = files
+            .iter()
+            .any(|f| f.path == "search/meta.json")
+            .then_some((key, files));
         let count = r.u32()? as usize;
         let mut terms = Vec::with_capacity(count.min(bytes.len() / 2));
         for _ in 0..count {
@@ -143,7 +166,6 @@ impl Cache {
             width,
             chapters,
             export,
-            site,
             bytes,
         })
     }
@@ -193,11 +215,6 @@ impl Cache {
         Some(docs)
     }
 
-    /// The site folder the last build wrote the export into, if it was told one.
-    pub fn site(&self) -> Option<&Path> {
-        self.site.as_deref()
-    }
-
     /// The export's files but the fragments, when the last build made them from what `key`
     /// names and wrote them into one of the folders `sites` (a site and the spare copy of the
     /// one before, `write::last_sites`), and each is there still with the length and hash the
@@ -212,13 +229,33 @@ impl Cache {
             .par_iter()
             .map(|l| {
                 sites.iter().find_map(|site| {
-                    let bytes = std::fs::read(site.join(&l.path)).ok()?;
+                    // A plain file of the listed length, read only then (not a folder, a
+                    // pipe or a file grown since).
+                    let mut file = std::fs::File::open(site.join(&l.path)).ok()?;
+                    let meta = file.metadata().ok()?;
+                    if !meta.is_file() || meta.len() != l.len {
+                        return None;
+                    }
+                    let mut bytes = Vec::with_capacity(usize::try_from(l.len).ok()?);
+                    std::io::Read::read_to_end(&mut file, &mut bytes).ok()?;
                     (bytes.len() as u64 == l.len && hash(&bytes) == l.hash)
                         .then(|| OutputFile::new(l.path.clone(), bytes))
                 })
             })
             .collect()
     }
+}
+
+/// Whether `path` can be one of the listed index files: a relative path of plain names under
+/// `search/`, not a chapter's fragment (so that a damaged or hand-made cache can name nothing
+/// outside the site's index).
+fn is_index_file(path: &str) -> bool {
+    use std::path::Component;
+    path.starts_with("search/")
+        && !super::export::is_fragment(path)
+        && Path::new(path)
+            .components()
+            .all(|c| matches!(c, Component::Normal(_)))
 }
 
 /// The hash the cache lists a file's bytes with.
@@ -234,8 +271,6 @@ pub struct Update {
     pub keys: Vec<Key>,
     /// The export's key.
     pub key: Key,
-    /// The site folder the export is written into, if known.
-    pub site: Option<PathBuf>,
     /// The export's files (the cache lists all but the chapters' fragments).
     pub files: Vec<OutputFile>,
     /// The cache the corpus's documents were read from, whose chapters are copied as they
@@ -263,7 +298,6 @@ impl Update {
                 &self.corpus,
                 &self.keys,
                 &self.key,
-                self.site.as_deref(),
                 &self.files,
                 Some(&self.previous),
             )
@@ -274,7 +308,7 @@ impl Update {
 /// The cache's bytes for `corpus` (whose chapters have `keys`) and its export `files`.
 pub fn encode(corpus: &Corpus, keys: &[Key], export: &Key, files: &[OutputFile]) -> Vec<u8> {
     let mut out = Vec::new();
-    encode_into(&mut out, corpus, keys, export, None, files, None).expect("writing to memory");
+    encode_into(&mut out, corpus, keys, export, files, None).expect("writing to memory");
     out
 }
 
@@ -285,7 +319,6 @@ fn encode_into(
     corpus: &Corpus,
     keys: &[Key],
     export: &Key,
-    site: Option<&Path>,
     files: &[OutputFile],
     previous: Option<&Cache>,
 ) -> std::io::Result<()> {
@@ -304,10 +337,6 @@ fn encode_into(
         .collect();
     let mut out = FORMAT.to_vec();
     out.extend_from_slice(export);
-    // (A folder whose name is not UTF-8 is not kept: its files are then not reused.)
-    let site = site.and_then(Path::to_str).unwrap_or("");
-    put_u32(&mut out, site.len());
-    out.extend_from_slice(site.as_bytes());
     put_u32(&mut out, kept.len());
     for f in kept {
         put_u32(&mut out, f.path.len());
@@ -591,7 +620,6 @@ mod tests {
         assert_eq!(second[0][3], ["review", "review"]);
         assert_eq!(second[0][4], ["looked"]);
         assert!(cache.chapter(&[3u8; 16]).is_none());
-        assert_eq!(cache.site(), None);
         let (key, listed) = cache.export.as_ref().unwrap();
         assert_eq!(key, &[9u8; 16]);
         assert_eq!(
@@ -605,22 +633,14 @@ mod tests {
     }
 
     #[test]
-    fn the_site_folder_round_trips() {
-        let mut bytes = Vec::new();
-        let site = Path::new("/srv/manual/public");
-        encode_into(
-            &mut bytes,
-            &corpus(),
-            &[[1u8; 16], [2u8; 16]],
-            &[9u8; 16],
-            Some(site),
-            &[],
-            None,
-        )
-        .unwrap();
-        let cache = Cache::decode(bytes).unwrap();
-        assert_eq!(cache.site(), Some(site));
-        assert_eq!(words(&cache, &[2u8; 16])[0][4], ["looked"]);
+    fn the_last_site_folder_round_trips_and_a_missing_one_is_none() {
+        let dir = tempfile::tempdir().unwrap();
+        assert_eq!(last_site(dir.path()), None);
+        let site = dir.path().join("public");
+        save_site(dir.path(), &site).unwrap();
+        assert_eq!(last_site(dir.path()), Some(site));
+        std::fs::write(dir.path().join(CACHE_DIR).join(SITE_FILE), "").unwrap();
+        assert_eq!(last_site(dir.path()), None);
     }
 
     #[test]
@@ -681,7 +701,6 @@ mod tests {
             &corpus(),
             &keys,
             &[9u8; 16],
-            None,
             &files,
             Some(&previous),
         )
@@ -697,7 +716,6 @@ mod tests {
             &corpus(),
             &keys,
             &[9u8; 16],
-            None,
             &files,
             Some(&previous),
         )
@@ -787,6 +805,45 @@ mod tests {
                 .export(&[9u8; 16], &[site.join("elsewhere")])
                 .is_none()
         );
+    }
+
+    #[test]
+    fn only_index_files_under_search_can_be_listed() {
+        for good in ["search/meta.json", "search/s/0.bin", "search/s/307.bin"] {
+            assert!(is_index_file(good), "{good}");
+        }
+        for bad in [
+            "search/c/0.json",
+            "/etc/passwd",
+            "search/../index.html",
+            "index.html",
+            "search",
+            "",
+        ] {
+            assert!(!is_index_file(bad), "{bad}");
+        }
+        let files = vec![
+            OutputFile::new("search/meta.json", "{}"),
+            OutputFile::new("search/../../x", "{}"),
+        ];
+        let keys = [[1u8; 16], [2u8; 16]];
+        assert!(Cache::decode(encode(&corpus(), &keys, &[9u8; 16], &files)).is_none());
+        // A list without meta.json is no export, but the chapters are still there.
+        let files = vec![OutputFile::new("search/s/0.bin", "x")];
+        let cache = Cache::decode(encode(
+            &corpus(),
+            &[[1u8; 16], [2u8; 16]],
+            &[9u8; 16],
+            &files,
+        ))
+        .unwrap();
+        assert!(
+            cache
+                .export(&[9u8; 16], &[PathBuf::from("/nonexistent")])
+                .is_none()
+        );
+        assert!(cache.export.is_none());
+        assert!(cache.chapter(&[1u8; 16]).is_some());
     }
 
     #[test]

@@ -191,6 +191,14 @@ fn output_read_only_in_part_ends_the_command_quietly() {
             .stderr(std::process::Stdio::piped())
             .spawn()
             .unwrap();
+        // More than a pipe holds (64 KiB), so that the command is still writing when the
+        // reader goes.
+        let whole = procbook(args, &t.root);
+        assert!(
+            whole.stdout.len() > 96 * 1024,
+            "{args:?}: {}",
+            whole.stdout.len()
+        );
         // The first bytes only, as `| head -c 10` reads, then the pipe is closed.
         let mut first = [0u8; 10];
         child.stdout.take().unwrap().read_exact(&mut first).unwrap();

@@ -285,8 +285,9 @@ fn the_search_cache_gives_the_index_a_build_from_nothing_gives() {
     let mended = timed_build(&t);
     assert!(mended.contains("search documents"), "{mended}");
     assert_eq!(search_folder(&t), before);
-    // Into a new folder: the files are taken from the folder the cache names (where the last
-    // build wrote them); and from there again once that one is gone.
+    // Into a new folder: the files are taken from the folder the last build wrote (named in
+    // .procbook/search.site), and that is each new folder in turn, so a deploy that builds
+    // into a new folder and deletes the one before still reuses them.
     let into = |folder: &str| {
         let out = std::process::Command::new(env!("CARGO_BIN_EXE_procbook"))
             .args(["build", "--out", folder])
@@ -312,9 +313,16 @@ fn the_search_cache_gives_the_index_a_build_from_nothing_gives() {
     let _ = std::fs::remove_dir_all(t.root.join("public"));
     let _ = std::fs::remove_dir_all(t.root.join(".public.procbook-old"));
     let run = into("third");
-    assert!(run.contains("search documents"), "{run}");
+    assert!(!run.contains("search documents"), "{run}");
+    let _ = std::fs::remove_dir_all(t.root.join("elsewhere"));
     let run = into("fourth");
     assert!(!run.contains("search documents"), "{run}");
+    // With every folder that held them gone, they are made again.
+    for gone in ["third", "fourth"] {
+        let _ = std::fs::remove_dir_all(t.root.join(gone));
+    }
+    let run = into("fifth");
+    assert!(run.contains("search documents"), "{run}");
     t.build();
     assert_eq!(search_folder(&t), before);
 
@@ -366,7 +374,7 @@ fn the_search_cache_gives_the_index_a_build_from_nothing_gives() {
     let good = std::fs::read(&cache).unwrap();
     for damaged in [
         good[..good.len() / 2].to_vec(),
-        b"procbook search cache 5\n\xff\xff\xff\xff".to_vec(),
+        b"procbook search cache 6\n\xff\xff\xff\xff".to_vec(),
         vec![0u8; 1000],
     ] {
         std::fs::write(&cache, &damaged).unwrap();
