@@ -252,6 +252,9 @@
   function combine(lists, requireAll, size) {
     if (lists.length === 0) return NO_POSTINGS;
     if (lists.length === 1 && lists[0].scores) return lists[0];
+    // Room for every document listed, should a shard be newer than meta.json (a browser's
+    // cached copy): postings are in document order, so each list's last is its largest.
+    lists.forEach(function (l) { if (l.docs.length) size = Math.max(size, l.docs[l.docs.length - 1] + 1); });
     var total = new Float64Array(size);
     // How many of the lists so far each document is in.
     var count = new Uint32Array(size);
