@@ -211,8 +211,14 @@ fn search_folder(t: &ManualTest) -> std::collections::BTreeMap<String, Vec<u8>> 
 
 /// Builds with stage timings on, returning them (stderr).
 fn timed_build(t: &ManualTest) -> String {
+    timed_build_with(t, &[])
+}
+
+/// `timed_build`, with more arguments for `build`.
+fn timed_build_with(t: &ManualTest, args: &[&str]) -> String {
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_procbook"))
         .arg("build")
+        .args(args)
         .current_dir(&t.root)
         .env("PROCBOOK_TODAY", crate::harness::TODAY)
         .env("PROCBOOK_TIMINGS", "1")
@@ -248,17 +254,7 @@ fn the_search_cache_gives_the_index_a_build_from_nothing_gives() {
     assert_eq!(search_folder(&t), before);
     // A build without search between two with it: the second reuses the index from the
     // spare copy of the site kept beside the output.
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_procbook"))
-        .args(["build", "-q", "--no-search"])
-        .current_dir(&t.root)
-        .env("PROCBOOK_TODAY", crate::harness::TODAY)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    timed_build_with(&t, &["--no-search"]);
     assert!(!t.root.join("public/search").exists());
     let again = timed_build(&t);
     assert!(!again.contains("search documents"), "{again}");
@@ -289,24 +285,13 @@ fn the_search_cache_gives_the_index_a_build_from_nothing_gives() {
     // .procbook/search.site), and that is each new folder in turn, so a deploy that builds
     // into a new folder and deletes the one before still reuses them.
     let into = |folder: &str| {
-        let out = std::process::Command::new(env!("CARGO_BIN_EXE_procbook"))
-            .args(["build", "--out", folder])
-            .current_dir(&t.root)
-            .env("PROCBOOK_TODAY", crate::harness::TODAY)
-            .env("PROCBOOK_TIMINGS", "1")
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        let run = timed_build_with(&t, &["--out", folder]);
         let folder = t.root.join(folder).join("search");
         let same = before
             .iter()
             .all(|(path, bytes)| std::fs::read(folder.join(path)).unwrap() == *bytes);
         assert!(same, "{}", folder.display());
-        String::from_utf8_lossy(&out.stderr).into_owned()
+        run
     };
     let run = into("elsewhere");
     assert!(!run.contains("search documents"), "{run}");
