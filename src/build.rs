@@ -424,9 +424,9 @@ pub fn build_with(
 }
 
 /// The files of the static search index: the last build's (left in the site folder `site`, the
-/// one the last build wrote, or the spare copy kept beside either), when nothing they are made from
-/// has changed since; otherwise made anew, analysing only the chapters whose words changed.
-/// Also the new cache to save, when it changed.
+/// one the last build wrote, or the spare copy kept beside either), when nothing they are made
+/// from has changed since; otherwise made anew, analysing only the chapters whose words
+/// changed. Also the new cache to save, when it changed.
 fn search_files(
     root: &Path,
     site: Option<&Path>,

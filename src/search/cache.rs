@@ -62,12 +62,16 @@ pub fn last_site(root: &Path) -> Option<PathBuf> {
     (!site.is_empty()).then(|| PathBuf::from(site))
 }
 
-/// Records `site` (an absolute path) as the folder the site was last written into. A name
-/// that is not UTF-8 is not recorded: that folder's files are then not reused from elsewhere.
+/// Records `site` (an absolute path) as the folder the site was last written into, unless it
+/// is already (most builds write where the last one did). A name that is not UTF-8 is not
+/// recorded: that folder's files are then not reused from elsewhere.
 pub fn save_site(root: &Path, site: &Path) -> std::io::Result<()> {
     let Some(site) = site.to_str() else {
         return Ok(());
     };
+    if last_site(root).as_deref() == Some(Path::new(site)) {
+        return Ok(());
+    }
     crate::history::cache::replace(root, SITE_FILE, |w| {
         std::io::Write::write_all(w, format!("{site}\n").as_bytes())
     })
@@ -90,10 +94,10 @@ pub struct Cache {
 /// One of the export's files, as the cache lists it: where it is in the site, its length and
 /// the hash of its bytes.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Listed {
-    pub path: String,
-    pub len: u64,
-    pub hash: u128,
+struct Listed {
+    path: String,
+    len: u64,
+    hash: u128,
 }
 
 /// A chapter's documents, each as its five word fields' term numbers.
@@ -638,7 +642,19 @@ mod tests {
         assert_eq!(last_site(dir.path()), None);
         let site = dir.path().join("public");
         save_site(dir.path(), &site).unwrap();
-        assert_eq!(last_site(dir.path()), Some(site));
+        assert_eq!(last_site(dir.path()), Some(site.clone()));
+        // The same folder again: the file is left as it is, not replaced.
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::MetadataExt;
+            let file = dir.path().join(CACHE_DIR).join(SITE_FILE);
+            let before = std::fs::metadata(&file).unwrap().ino();
+            save_site(dir.path(), &site).unwrap();
+            assert_eq!(std::fs::metadata(&file).unwrap().ino(), before);
+            save_site(dir.path(), &dir.path().join("other")).unwrap();
+            assert_ne!(std::fs::metadata(&file).unwrap().ino(), before);
+            save_site(dir.path(), &site).unwrap();
+        }
         std::fs::write(dir.path().join(CACHE_DIR).join(SITE_FILE), "").unwrap();
         assert_eq!(last_site(dir.path()), None);
     }

@@ -732,23 +732,10 @@ fn write_shards_with<P: PairPosting>(
 /// postings, words' and pairs' (`words[r + 1] - words[r]` are rank `r`'s words', and the same
 /// for `pairs`).
 fn rank_runs(words: &[usize], pairs: &[usize], count: usize) -> Vec<Range<usize>> {
-    let n = words.len() - 1;
-    let volume = |r: usize| words[r + 1] - words[r] + pairs[r + 1] - pairs[r] + 1;
-    let total = words[n] + pairs[n] + n;
-    let each = total.div_ceil(count.max(1)).max(1);
-    let mut out = Vec::with_capacity(count);
-    let (mut start, mut filled) = (0, 0);
-    for r in 0..n {
-        filled += volume(r);
-        if filled >= each {
-            out.push(start..r + 1);
-            (start, filled) = (r + 1, 0);
-        }
-    }
-    if start < n {
-        out.push(start..n);
-    }
-    out
+    let volumes: Vec<usize> = (0..words.len() - 1)
+        .map(|r| words[r + 1] - words[r] + pairs[r + 1] - pairs[r] + 1)
+        .collect();
+    super::balanced_runs(&volumes, count)
 }
 
 /// Sorts a group of pairs (`PairPosting`s) whose documents are in order: a radix sort on the

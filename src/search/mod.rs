@@ -256,20 +256,29 @@ pub fn documents_with(
 /// The chapters cut into at most `count` stretches in order, each of about the same amount of
 /// text.
 fn stretches(rendered: &[Arc<Rendered>], count: usize) -> Vec<std::ops::Range<usize>> {
-    let size = |r: &Rendered| r.texts.iter().map(|t| t.len()).sum::<usize>() + 1;
-    let total: usize = rendered.iter().map(|r| size(r)).sum();
-    let each = total.div_ceil(count.max(1));
+    let sizes: Vec<usize> = rendered
+        .iter()
+        .map(|r| r.texts.iter().map(|t| t.len()).sum::<usize>() + 1)
+        .collect();
+    balanced_runs(&sizes, count)
+}
+
+/// The indices of `weights` (each at least 1) cut into at most `count` runs in order, each of
+/// about the same total weight: work for a few threads, so that they finish together.
+pub(crate) fn balanced_runs(weights: &[usize], count: usize) -> Vec<std::ops::Range<usize>> {
+    let total: usize = weights.iter().sum();
+    let each = total.div_ceil(count.max(1)).max(1);
     let mut out = Vec::with_capacity(count);
     let (mut start, mut filled) = (0, 0);
-    for (i, r) in rendered.iter().enumerate() {
-        filled += size(r);
+    for (i, w) in weights.iter().enumerate() {
+        filled += w;
         if filled >= each {
             out.push(start..i + 1);
             (start, filled) = (i + 1, 0);
         }
     }
-    if start < rendered.len() {
-        out.push(start..rendered.len());
+    if start < weights.len() {
+        out.push(start..weights.len());
     }
     out
 }
