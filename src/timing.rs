@@ -23,10 +23,15 @@ pub fn phase<T>(label: &str, f: impl FnOnce() -> T) -> T {
         return f();
     }
     let start = Instant::now();
+    let cpu = cpu_ms();
     let value = f();
     let elapsed = start.elapsed().as_secs_f64() * 1000.0;
+    let cpu = match (cpu, cpu_ms()) {
+        (Some(before), Some(after)) => format!(", {:.0} ms of CPU", after - before),
+        _ => String::new(),
+    };
     match resident_mb() {
-        Some(mb) => eprintln!("{elapsed:>8.1} ms  {label}  ({mb} MB resident)"),
+        Some(mb) => eprintln!("{elapsed:>8.1} ms  {label}  ({mb} MB resident{cpu})"),
         None => eprintln!("{elapsed:>8.1} ms  {label}"),
     }
     value
@@ -38,4 +43,22 @@ fn resident_mb() -> Option<u64> {
     let pages: u64 = statm.split_whitespace().nth(1)?.parse().ok()?;
     // Pages are 4 KiB on the systems that have /proc/self/statm and this layout.
     Some(pages * 4096 / 1_000_000)
+}
+
+/// The CPU time the whole process has used so far (all its threads), in milliseconds, where
+/// the system tells (Unix): with the wall time, how well a phase keeps the cores busy.
+#[cfg(unix)]
+fn cpu_ms() -> Option<f64> {
+    // SAFETY: getrusage only writes the struct it is given.
+    let usage = unsafe {
+        let mut usage = std::mem::zeroed::<libc::rusage>();
+        (libc::getrusage(libc::RUSAGE_SELF, &mut usage) == 0).then_some(usage)
+    }?;
+    let ms = |t: libc::timeval| t.tv_sec as f64 * 1000.0 + t.tv_usec as f64 / 1000.0;
+    Some(ms(usage.ru_utime) + ms(usage.ru_stime))
+}
+
+#[cfg(not(unix))]
+fn cpu_ms() -> Option<f64> {
+    None
 }
