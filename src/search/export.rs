@@ -681,9 +681,9 @@ fn write_shards_with<P: PairPosting>(
         // piece of work rayon would cut: each takes memory the process has not touched yet).
         let stretch = n.div_ceil(rayon::current_num_threads() * 4).max(1);
         groups.par_chunks_mut(stretch).for_each(|stretch| {
-            let mut scratch = Vec::new();
+            let mut room = SortRoom::default();
             for g in stretch {
-                sort_by_second(g, &mut scratch, layout);
+                sort_by_second(g, &mut room, layout);
             }
         });
     });
@@ -738,17 +738,49 @@ fn rank_runs(words: &[usize], pairs: &[usize], count: usize) -> Vec<Range<usize>
     super::balanced_runs(&volumes, count)
 }
 
-/// Sorts a group of pairs (`PairPosting`s) whose documents are in order: a radix sort on the
-/// rank, a byte at a time, which keeps the documents' order, so that the group ends sorted as
-/// numbers are. `scratch` is room to sort in.
-fn sort_by_second<P: PairPosting>(group: &mut [P], scratch: &mut Vec<P>, layout: PairLayout) {
+/// Room to sort groups of pairs in: a copy of the group, and a count for each rank.
+#[derive(Default)]
+struct SortRoom<P> {
+    copy: Vec<P>,
+    counts: Vec<u32>,
+}
+
+/// Ranks of up to this many bits are sorted in one pass, by the whole rank, when a group has
+/// enough pairs to be worth a count for every rank.
+const ONE_PASS_BITS: u32 = 12;
+
+/// Sorts a group of pairs (`PairPosting`s) whose documents are in order: a counting sort on
+/// the rank (in one pass where the ranks are few, else a byte at a time), which keeps the
+/// documents' order, so that the group ends sorted as numbers are.
+fn sort_by_second<P: PairPosting>(group: &mut [P], room: &mut SortRoom<P>, layout: PairLayout) {
     if group.len() <= 64 {
         group.sort_unstable();
         return;
     }
-    scratch.clear();
-    scratch.resize(group.len(), P::default());
-    let (mut from, mut to) = (&mut *group, scratch.as_mut_slice());
+    let ranks = 1usize << layout.rank_bits;
+    if layout.rank_bits <= ONE_PASS_BITS && group.len() >= ranks / 4 {
+        room.copy.clear();
+        room.copy.extend_from_slice(group);
+        let at = &mut room.counts;
+        at.clear();
+        at.resize(ranks, 0);
+        for &x in &room.copy {
+            at[x.second(layout) as usize] += 1;
+        }
+        let mut sum = 0;
+        for slot in at.iter_mut() {
+            sum += std::mem::replace(slot, sum);
+        }
+        for &x in &room.copy {
+            let slot = &mut at[x.second(layout) as usize];
+            group[*slot as usize] = x;
+            *slot += 1;
+        }
+        return;
+    }
+    room.copy.clear();
+    room.copy.resize(group.len(), P::default());
+    let (mut from, mut to) = (&mut *group, room.copy.as_mut_slice());
     let mut in_group = true;
     let ranks = layout.doc_bits..layout.doc_bits + layout.rank_bits.max(1);
     for shift in ranks.step_by(8) {
@@ -1009,7 +1041,7 @@ mod tests {
             let mut expected: Vec<(u32, u32)> =
                 seconds.iter().copied().zip(docs.iter().copied()).collect();
             expected.sort_unstable();
-            sort_by_second(&mut group, &mut Vec::new(), layout);
+            sort_by_second(&mut group, &mut SortRoom::default(), layout);
             let sorted: Vec<(u32, u32)> = group
                 .iter()
                 .map(|p| (p.second(layout), p.doc(layout)))
@@ -1023,8 +1055,19 @@ mod tests {
             );
         }
         // Groups small and large, with ranks of one, two and three bytes, some all alike, in
-        // 64-bit postings and in 32-bit ones of 16-bit documents.
-        for (len, bits) in [(10, 8), (65, 3), (300, 8), (1000, 12), (5000, 20), (700, 1)] {
+        // 64-bit postings and in 32-bit ones of 16-bit documents; sorted in one pass (few
+        // ranks, or enough pairs for a count of each) and a byte at a time.
+        let cases = [
+            (10, 8),
+            (65, 3),
+            (300, 8),
+            (1000, 12),
+            (3000, 12),
+            (600, 11),
+            (5000, 20),
+            (700, 1),
+        ];
+        for (len, bits) in cases {
             let mut docs: Vec<u32> = (0..len).map(|_| (next() % 50_000) as u32).collect();
             docs.sort_unstable();
             let seconds: Vec<u32> = (0..len).map(|_| (next() % (1 << bits)) as u32).collect();
