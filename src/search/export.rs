@@ -475,16 +475,14 @@ impl RunCounts {
             let stamp = d as u32 + 1;
             for (f, terms) in doc.terms.iter().enumerate() {
                 counts.total[f] += terms.len() as u64;
+                let doc_freq = &mut counts.doc_freq[f];
                 for &t in terms {
-                    let seen = &mut seen[t as usize];
-                    if seen[f] != stamp {
-                        seen[f] = stamp;
-                        counts.doc_freq[f][t as usize] += 1;
-                        if seen[5] != stamp {
-                            seen[5] = stamp;
-                            counts.docs[t as usize] += 1;
-                        }
-                    }
+                    // Counted without a branch: whether a term is new to the document is as
+                    // good as a coin toss to predict.
+                    let (t, seen) = (t as usize, &mut seen[t as usize]);
+                    doc_freq[t] += u32::from(seen[f] != stamp);
+                    counts.docs[t] += u32::from(seen[5] != stamp);
+                    (seen[f], seen[5]) = (stamp, stamp);
                 }
             }
             // Each pair's first term: every term of a paired field but its last.
