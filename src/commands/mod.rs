@@ -16,6 +16,17 @@ use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::history::release::plan;
 use crate::history::{Store, Thresholds, Version, report};
 
+/// `println!` for what a command that changes files (`init`, `new`, `build`, `release`)
+/// reports: when nothing reads the output any more (`procbook build | head -0`), the report is
+/// dropped and the command finishes its work, rather than stopping part-way with a panic.
+/// (The commands that only print, `search` and the like, end at once instead: see `main`.)
+macro_rules! say {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stdout(), $($arg)*);
+    }};
+}
+
 mod check;
 mod new;
 
@@ -110,12 +121,12 @@ pub fn serve(
 /// `procbook init`: a new manual with sample chapters.
 pub fn init(dir: PathBuf) -> anyhow::Result<ExitCode> {
     let files = crate::init::init(&dir)?;
-    println!(
+    say!(
         "Created a new manual in {} ({} files).",
         dir.display(),
         files.len()
     );
-    println!("Build it with: procbook build --root {}", dir.display());
+    say!("Build it with: procbook build --root {}", dir.display());
     Ok(ExitCode::SUCCESS)
 }
 
@@ -178,7 +189,7 @@ pub fn build_site(
         );
     }
     if !quiet() {
-        println!(
+        say!(
             "Built {} chapters ({} files) in {:.2} s into {}",
             site.manual.chapters.len(),
             site.files.len(),
@@ -242,7 +253,7 @@ pub fn release(root: PathBuf, date: Option<String>, dry_run: bool) -> anyhow::Re
             .latest_date()
             .map(|d| format!(" since the release of {d}"))
             .unwrap_or_default();
-        println!("No chapter has changed{since}, so nothing was recorded.");
+        say!("No chapter has changed{since}, so nothing was recorded.");
         return Ok(ExitCode::SUCCESS);
     }
     let mut counts = std::collections::BTreeMap::new();
@@ -257,7 +268,7 @@ pub fn release(root: PathBuf, date: Option<String>, dry_run: bool) -> anyhow::Re
         "release"
     };
     let verb = if dry_run { "Would record" } else { "Recording" };
-    println!(
+    say!(
         "{verb} the {what} of {date}: {}.",
         counts
             .iter()
@@ -267,11 +278,11 @@ pub fn release(root: PathBuf, date: Option<String>, dry_run: bool) -> anyhow::Re
     );
     if !plan.release.baseline {
         for r in &plan.release.chapters {
-            println!("  {} {}: {}", r.number, r.title, r.summary);
+            say!("  {} {}: {}", r.number, r.title, r.summary);
         }
     }
     if dry_run {
-        println!("This was a dry run: nothing was recorded.");
+        say!("This was a dry run: nothing was recorded.");
         return Ok(ExitCode::SUCCESS);
     }
     let progress = busy("Recording");
@@ -294,9 +305,7 @@ pub fn release(root: PathBuf, date: Option<String>, dry_run: bool) -> anyhow::Re
         }
     }
     drop(progress);
-    println!(
-        "Recorded in history/releases/{date}.yaml. Commit the history folder with the content."
-    );
+    say!("Recorded in history/releases/{date}.yaml. Commit the history folder with the content.");
     Ok(ExitCode::SUCCESS)
 }
 

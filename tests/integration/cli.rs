@@ -212,3 +212,42 @@ fn output_read_only_in_part_ends_the_command_quietly() {
         );
     }
 }
+
+/// `procbook build | head -0` and the like: a command that changes files does its work whole
+/// when nothing reads its report, and ends without a panic.
+#[cfg(unix)]
+#[test]
+fn commands_that_change_files_finish_their_work_when_nothing_reads_their_output() {
+    let unread = |root: &std::path::Path, args: &[&str]| {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_procbook"))
+            .args(args)
+            .current_dir(root)
+            .env("PROCBOOK_TODAY", TODAY)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        // The reader goes before the command has done its work and says so.
+        drop(child.stdout.take());
+        let out = child.wait_with_output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+        assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
+        assert!(out.status.success(), "{args:?}: {:?} {stderr}", out.status);
+    };
+    let t = ManualTest::fixture("history");
+    unread(&t.root, &["build"]);
+    assert!(t.exists("index.html"));
+    unread(&t.root, &["release", "--date", "2024-05-15"]);
+    assert!(t.root.join("history/releases/2024-05-15.yaml").exists());
+    let before = walkdir::WalkDir::new(t.root.join("content"))
+        .into_iter()
+        .count();
+    unread(&t.root, &["new", "chapter", "Out of Hours", "--in", "1.1"]);
+    let after = walkdir::WalkDir::new(t.root.join("content"))
+        .into_iter()
+        .count();
+    assert_eq!(after, before + 1, "the new chapter's file");
+    let dir = tempfile::tempdir().unwrap();
+    unread(dir.path(), &["init", "manual"]);
+    assert!(dir.path().join("manual/manual.yaml").exists());
+}
