@@ -34,6 +34,8 @@ fn init_creates_a_manual_that_builds_and_checks_clean() {
     // new manual's .gitignore, so an author never commits it.
     procbook(&["build", "--root", "new-manual"], dir.path());
     let ignored = std::fs::read_to_string(root.join(".gitignore")).unwrap();
+    // And the lock a release that was killed part-way leaves in the history folder.
+    assert!(ignored.lines().any(|l| l == "/history/.release.lock"));
     for entry in std::fs::read_dir(&root).unwrap() {
         let name = entry.unwrap().file_name().into_string().unwrap();
         if ["manual.yaml", "glossary.yaml", "content", ".gitignore"].contains(&name.as_str()) {
