@@ -248,16 +248,32 @@ impl AlnumBits {
         let within = |x: u64, lo: u64, hi: u64| {
             x.wrapping_add((0x80 - lo) * ONES) & !x.wrapping_add((0x7f - hi) * ONES) & HIGH
         };
-        let mut bits = vec![0u64; text.len().div_ceil(64)];
-        for (i, chunk) in text.chunks(8).enumerate() {
-            let mut bytes = [0u8; 8];
-            bytes[..chunk.len()].copy_from_slice(chunk);
-            let x = u64::from_le_bytes(bytes);
-            // Letters folded to lower case (only A-Z land on a-z), and digits.
-            let set = within(x | (0x20 * ONES), 0x61, 0x7a) | within(x, 0x30, 0x39);
-            // One bit per byte: byte k's high bit to bit k.
-            let byte_bits = (set >> 7).wrapping_mul(0x0102_0408_1020_4080) >> 56;
-            bits[i / 8] |= byte_bits << ((i % 8) * 8);
+        // The bits of 64 bytes, eight at a time.
+        let block = |bytes: &[u8; 64]| {
+            let mut bits = 0u64;
+            for (k, eight) in bytes.chunks_exact(8).enumerate() {
+                let x = u64::from_le_bytes(eight.try_into().expect("8 bytes"));
+                // Letters folded to lower case (only A-Z land on a-z), and digits.
+                let set = within(x | (0x20 * ONES), 0x61, 0x7a) | within(x, 0x30, 0x39);
+                // One bit per byte: byte k's high bit to bit k.
+                bits |= ((set >> 7).wrapping_mul(0x0102_0408_1020_4080) >> 56) << (k * 8);
+            }
+            bits
+        };
+        // Whole blocks read in place (a copy of a piece of varying length is a call to
+        // `memcpy` each time); only the last, short one is copied, with zeros after it.
+        let mut blocks = text.chunks_exact(64);
+        let mut bits: Vec<u64> = Vec::with_capacity(text.len().div_ceil(64));
+        bits.extend(
+            blocks
+                .by_ref()
+                .map(|b| block(b.try_into().expect("64 bytes"))),
+        );
+        let rest = blocks.remainder();
+        if !rest.is_empty() {
+            let mut padded = [0u8; 64];
+            padded[..rest.len()].copy_from_slice(rest);
+            bits.push(block(&padded));
         }
         AlnumBits(bits)
     }
