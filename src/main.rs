@@ -21,7 +21,8 @@ fn main() -> ExitCode {
         keep_freed_memory();
     }
     // Only commands that print what they read: one that records (`release`, `new`, `init`,
-    // `build`) says so if its output cannot be written, rather than ending without a word.
+    // `build`) finishes its work even when its report cannot be written (`say!` in
+    // `commands`), rather than being ended part-way by the signal.
     if matches!(
         cli.command,
         Command::Search { .. }

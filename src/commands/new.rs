@@ -88,8 +88,8 @@ fn create(kind: Kind, args: NewArgs) -> anyhow::Result<Result<(), ExitCode>> {
         eprintln!("error: cannot create {}: {what}", item.file.display());
         return Ok(Err(ExitCode::from(1)));
     }
-    // As `say!`: the file is made, whether or not anything still reads the output.
-    let _ = std::io::stdout().write_all(created(&item, &place.described, &preview).as_bytes());
+    let report = created(&item, &place.described, &preview);
+    say!("{}", report.trim_end_matches('\n'));
     Ok(Ok(()))
 }
 

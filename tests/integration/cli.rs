@@ -167,6 +167,16 @@ fn quiet_prints_only_errors_and_verbose_adds_timings() {
         "{}",
         verbose.stderr
     );
+    // Each phase with the CPU time spent in it (where the system tells it).
+    #[cfg(target_os = "linux")]
+    assert!(
+        verbose
+            .stderr
+            .lines()
+            .any(|l| l.contains(" ms  markdown") && l.contains(" ms of CPU)")),
+        "{}",
+        verbose.stderr
+    );
     // Errors are printed however quiet.
     t.write(path, "---\ntitle: [\n---\n");
     let broken = t.run(&["--quiet", "build"]);
