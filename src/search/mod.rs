@@ -121,6 +121,9 @@ struct Interner {
     short: FxHashMap<u128, Option<u32>>,
     /// Each longer word as written → its term id (`None`: a stop word or too long).
     seen: FxHashMap<Box<str>, Option<u32>>,
+    /// Where a text's terms are gathered before they are copied out at their exact size
+    /// (room guessed from the text's length is about twice what its terms take).
+    scratch: Vec<u32>,
 }
 
 impl Interner {
@@ -142,7 +145,8 @@ impl Interner {
     /// The term ids of `text`, in order.
     fn analyze(&mut self, text: &str) -> Vec<u32> {
         let bytes = text.as_bytes();
-        let mut out = Vec::with_capacity(text.len() / 5);
+        let mut out = std::mem::take(&mut self.scratch);
+        out.clear();
         analyze::for_each_word(text, |start, end| {
             let word = &text[start..end];
             let id = match short_key(bytes, start, end) {
@@ -165,7 +169,9 @@ impl Interner {
             };
             out.extend(id);
         });
-        out
+        let terms = out.as_slice().to_vec();
+        self.scratch = out;
+        terms
     }
 }
 
