@@ -259,12 +259,12 @@ fn fragments(manual: &Manual, chapters: Vec<Vec<FragmentSection>>) -> Vec<Output
         .collect()
 }
 
-/// Cuts the entries of the sorted terms into shard files of about `SHARD_BYTES`.
+/// Cuts the entries of a run of sorted terms into shards of about `SHARD_BYTES`, as they are
+/// made (so that the entries are never all held a second time, apart from their shards).
 #[derive(Default)]
 struct ShardWriter {
-    files: Vec<OutputFile>,
-    /// [first term, last term, file] of each shard written.
-    ranges: Vec<(String, String, String)>,
+    /// The shards written: first term, last term, bytes.
+    done: Vec<(TermKey, TermKey, Vec<u8>)>,
     current: Vec<u8>,
     count: u32,
     /// The first and last terms of the shard being written.
@@ -321,9 +321,9 @@ impl ShardWriter {
     /// The shard header's length: "PBS1" and the term count.
     const HEADER: usize = 8;
 
-    fn push(&mut self, ranks: &Ranks, key: TermKey, entry: &[u8]) {
+    fn push(&mut self, key: TermKey, entry: &[u8]) {
         if self.count > 0 && self.current.len() - Self::HEADER + entry.len() > SHARD_BYTES {
-            self.flush(ranks);
+            self.flush();
         }
         if self.count == 0 {
             self.first = Some(key);
@@ -339,20 +339,32 @@ impl ShardWriter {
         self.count += 1;
     }
 
-    fn flush(&mut self, ranks: &Ranks) {
+    fn flush(&mut self) {
         let (Some(first), Some(last)) = (self.first.take(), self.last.take()) else {
             return;
         };
-        let name = format!("s/{}.bin", self.ranges.len());
         let mut bytes = std::mem::take(&mut self.current);
         bytes[4..Self::HEADER].copy_from_slice(&self.count.to_le_bytes());
-        let (mut a, mut b) = (String::new(), String::new());
-        ranks.text(first, &mut a);
-        ranks.text(last, &mut b);
-        self.ranges.push((a, b, name.clone()));
-        self.files
-            .push(OutputFile::new(format!("search/{name}"), bytes));
+        self.done.push((first, last, bytes));
         self.count = 0;
+    }
+
+    /// The shards of `runs`, in order, as files `s/N.bin`, with [first term, last term, file]
+    /// of each.
+    fn files(
+        runs: Vec<ShardWriter>,
+        ranks: &Ranks,
+    ) -> (Vec<OutputFile>, Vec<(String, String, String)>) {
+        let (mut files, mut ranges) = (Vec::new(), Vec::new());
+        for (first, last, bytes) in runs.into_iter().flat_map(|run| run.done) {
+            let name = format!("s/{}.bin", ranges.len());
+            let (mut a, mut b) = (String::new(), String::new());
+            ranks.text(first, &mut a);
+            ranks.text(last, &mut b);
+            files.push(OutputFile::new(format!("search/{name}"), bytes));
+            ranges.push((a, b, name));
+        }
+        (files, ranges)
     }
 }
 
@@ -703,27 +715,13 @@ fn write_shards_with<P: PairPosting>(
         &postings.pairs.starts,
         rayon::current_num_threads() * 4,
     );
-    let runs: Vec<Entries> = phase("    search entries", || {
+    let runs: Vec<ShardWriter> = phase("    search entries and shards", || {
         ranges
             .into_par_iter()
-            .map(|range| postings.entries(range))
+            .map(|range| postings.shards(range))
             .collect()
     });
-
-    let mut shards = ShardWriter::default();
-    phase("    search shards", || {
-        // Each run is dropped once it is in shards, so that the entries are not all held
-        // twice.
-        for run in runs {
-            let mut at = 0;
-            for &(key, end) in &run.ends {
-                shards.push(&ranks, key, &run.bytes[at..end]);
-                at = end;
-            }
-        }
-    });
-    shards.flush(&ranks);
-    (shards.files, shards.ranges)
+    ShardWriter::files(runs, &ranks)
 }
 
 /// The ranks `0..n` cut into at most `count` runs in order, each with about the same number of
@@ -819,27 +817,20 @@ struct Postings<'a, P> {
     word_df: Vec<u32>,
 }
 
-/// The entries of a run of terms, one after another, and where each ends.
-struct Entries {
-    bytes: Vec<u8>,
-    ends: Vec<(TermKey, usize)>,
-}
-
 impl<P: PairPosting> Postings<'_, P> {
-    /// The entries of the terms whose ranks are in `range`: each word, then the pairs that
-    /// start with it.
-    fn entries(&self, range: std::ops::Range<usize>) -> Entries {
+    /// The shards of the terms whose ranks are in `range`: each word's entry, then those of
+    /// the pairs that start with it. Each entry is made in one buffer, kept for the next, and
+    /// copied into its shard.
+    fn shards(&self, range: std::ops::Range<usize>) -> ShardWriter {
         let (words, pairs, ranks) = (&self.words, &self.pairs, self.ranks);
-        // About what the entries take, so that the buffer is not grown and copied.
-        let postings = words.starts[range.end] - words.starts[range.start];
-        let paired = pairs.starts[range.end] - pairs.starts[range.start];
-        let mut bytes = Vec::with_capacity(postings * 5 + paired * 3);
-        let mut ends = Vec::new();
+        let mut shards = ShardWriter::default();
+        let mut bytes = Vec::new();
         let mut term = String::new();
         for r in range {
             let first = r as u32;
             let postings = words.group(r);
             if !postings.is_empty() {
+                bytes.clear();
                 let df = self.word_df[ranks.order[r] as usize];
                 start_entry(&mut bytes, ranks.word(first), df, postings.len());
                 let mut previous = 0u32;
@@ -852,7 +843,7 @@ impl<P: PairPosting> Postings<'_, P> {
                     first,
                     second: None,
                 };
-                ends.push((key, bytes.len()));
+                shards.push(key, &bytes);
             }
             let layout = self.layout;
             for same in pairs
@@ -866,6 +857,7 @@ impl<P: PairPosting> Postings<'_, P> {
                 // A document can have the same pair more than once.
                 let count = 1 + same.windows(2).filter(|w| w[0] != w[1]).count();
                 ranks.text(key, &mut term);
+                bytes.clear();
                 start_entry(&mut bytes, &term, count as u32, count);
                 let mut previous = None;
                 for &p in same {
@@ -875,10 +867,11 @@ impl<P: PairPosting> Postings<'_, P> {
                         previous = Some(doc);
                     }
                 }
-                ends.push((key, bytes.len()));
+                shards.push(key, &bytes);
             }
         }
-        Entries { bytes, ends }
+        shards.flush();
+        shards
     }
 }
 
