@@ -56,9 +56,15 @@ def main():
                 outs.append(os.path.join(work, f"out-{len(outs)}"))
                 cmd += ["--out", outs[-1]]
             subprocess.run(["sync"])
+            before = os.times()
             start = time.perf_counter()
             subprocess.run(cmd, cwd=manual, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
-            return time.perf_counter() - start
+            wall = time.perf_counter() - start
+            after = os.times()
+            # The CPU time (user and system) too: steadier than the wall time on a shared
+            # machine, whose other work takes the cores from a build but not its CPU time.
+            used = after.children_user + after.children_system - before.children_user - before.children_system
+            return wall, used
 
         # One chapter whose last paragraph gains or loses a word, for the "one chapter
         # edited" builds: a real change each time, as an author's edit-and-build is.
@@ -78,30 +84,37 @@ def main():
             return build(search, False)
 
         rounds = {k: [] for k in ("without cold", "with cold", "with fresh", "without warm", "with warm", "without edit", "with edit", "with, no cache")}
+        cpus = {k: [] for k in rounds}
+
+        def record(key, measured):
+            rounds[key].append(measured[0])
+            cpus[key].append(measured[1])
+
         cache = os.path.join(manual, ".procbook", "search.cache")
         for _ in range(args.runs):
-            rounds["without cold"].append(build(False, True))
-            rounds["with cold"].append(build(True, True))
+            record("without cold", build(False, True))
+            record("with cold", build(True, True))
             # As a fresh clone's first build: no search cache, and a new output folder (a
             # build without search is the same from a fresh clone: it uses no cache).
             if os.path.exists(cache):
                 os.remove(cache)
-            rounds["with fresh"].append(build(True, True))
+            record("with fresh", build(True, True))
             # Two builds of a kind first: a build reuses the site before last as its staging
             # folder (see src/write.rs), so both must be of the kind being measured.
             build(False, False)
             build(False, False)
-            rounds["without warm"].append(build(False, False))
-            rounds["without edit"].append(edited_build(False))
+            record("without warm", build(False, False))
+            record("without edit", edited_build(False))
             build(True, False)
             build(True, False)
-            rounds["with warm"].append(build(True, False))
-            rounds["with edit"].append(edited_build(True))
+            record("with warm", build(True, False))
+            record("with edit", edited_build(True))
             # And with no cache: every chapter analysed and the index made from nothing.
             if os.path.exists(cache):
                 os.remove(cache)
-            rounds["with, no cache"].append(build(True, False))
+            record("with, no cache", build(True, False))
         m = {k: statistics.median(v) for k, v in rounds.items()}
+        c = {k: statistics.median(v) for k, v in cpus.items()}
         site = os.path.join(manual, "public")
         search_bytes = size(os.path.join(site, "search"))
         site_bytes = size(site) - search_bytes
@@ -110,13 +123,17 @@ def main():
                                            check=True, capture_output=True, text=True).stdout)
 
         print(f"\n{args.chapters} chapters; builds: median of {args.runs} interleaved runs\n")
-        print("| build | without search | with search | ratio |")
-        print("|---|---|---|---|")
-        print(f"| new output folder, search cache kept | {m['without cold']:.2f} s | {m['with cold']:.2f} s | {m['with cold'] / m['without cold']:.2f}x |")
-        print(f"| fresh clone (no search cache, new output folder) | {m['without cold']:.2f} s | {m['with fresh']:.2f} s | {m['with fresh'] / m['without cold']:.2f}x |")
-        print(f"| rebuild | {m['without warm']:.2f} s | {m['with warm']:.2f} s | {m['with warm'] / m['without warm']:.2f}x |")
-        print(f"| one chapter edited | {m['without edit']:.2f} s | {m['with edit']:.2f} s | {m['with edit'] / m['without edit']:.2f}x |")
-        print(f"| rebuild, search cache deleted | {m['without warm']:.2f} s | {m['with, no cache']:.2f} s | {m['with, no cache'] / m['without warm']:.2f}x |")
+        print("| build | without search | with search | ratio | CPU time without, with, ratio |")
+        print("|---|---|---|---|---|")
+        for label, without, with_ in [
+            ("new output folder, search cache kept", "without cold", "with cold"),
+            ("fresh clone (no search cache, new output folder)", "without cold", "with fresh"),
+            ("rebuild", "without warm", "with warm"),
+            ("one chapter edited", "without edit", "with edit"),
+            ("rebuild, search cache deleted", "without warm", "with, no cache"),
+        ]:
+            print(f"| {label} | {m[without] * 1000:.0f} ms | {m[with_] * 1000:.0f} ms | {m[with_] / m[without]:.2f}x "
+                  f"| {c[without] * 1000:.0f} ms, {c[with_] * 1000:.0f} ms, {c[with_] / c[without]:.2f}x |")
         print(f"\nsearch/: {search_bytes / 1e6:.1f} MB in {shards} shards plus excerpts; the rest of the site: {site_bytes / 1e6:.1f} MB\n")
         trials = len(client["browser"][0]["all"])
         print(f"| two-word query | index fetched | excerpts fetched | results in Chromium (median of {trials}) | each run |")
