@@ -89,29 +89,27 @@ pub fn export(manual: &Manual, corpus: &Corpus) -> Vec<OutputFile> {
         chapter_docs.push(list.first().copied().unwrap_or(next));
         next = list.last().map_or(next, |l| l + 1);
     }
-    // The excerpts are made while the postings are: each has stretches on one thread.
-    let ((mut files, shards), fragments) = rayon::join(
-        || phase("  search postings and shards", || write_shards(corpus)),
-        || {
-            let chapters = by_chapter
-                .iter()
-                .map(|ids| {
-                    ids.iter()
-                        .map(|&d| {
-                            let doc = &docs[d as usize];
-                            FragmentSection::new(
-                                d,
-                                doc.anchor.as_deref(),
-                                &doc.section_title,
-                                &doc.text,
-                            )
-                        })
-                        .collect()
-                })
-                .collect();
-            fragments(manual, chapters)
-        },
-    );
+    let (mut files, shards) = phase("  search postings and shards", || write_shards(corpus));
+    // The excerpts are made once the postings are gone, in the memory they held.
+    let fragments = phase("  search fragments", || {
+        let chapters = by_chapter
+            .iter()
+            .map(|ids| {
+                ids.iter()
+                    .map(|&d| {
+                        let doc = &docs[d as usize];
+                        FragmentSection::new(
+                            d,
+                            doc.anchor.as_deref(),
+                            &doc.section_title,
+                            &doc.text,
+                        )
+                    })
+                    .collect()
+            })
+            .collect();
+        fragments(manual, chapters)
+    });
     let range_of = |chapters: &mut dyn Iterator<Item = usize>| -> Option<(u32, u32)> {
         let ids: Vec<u32> = chapters
             .flat_map(|c| by_chapter[c].iter().copied())
