@@ -15,6 +15,7 @@
 //! from the previous one as a LEB128 varint and, for words, the score × 10,000 as a u24. Pairs
 //! of words (terms with a space) only filter phrases, so their postings have no score.
 
+use std::io::Write as _;
 use std::ops::Range;
 
 use rayon::prelude::*;
@@ -275,7 +276,7 @@ impl Fragment<'_> {
                 out.push(b',');
             }
             out.extend_from_slice(b"{\"doc\":");
-            out.extend_from_slice(s.doc.to_string().as_bytes());
+            write!(out, "{}", s.doc).expect("writing to memory");
             out.extend_from_slice(b",\"anchor\":");
             match s.anchor {
                 Some(anchor) => json_str(out, anchor),
@@ -353,8 +354,8 @@ fn json_str(out: &mut Vec<u8>, text: &str) {
     out.push(b'"');
 }
 
-/// Cuts the entries of a run of sorted terms into shards of about `SHARD_BYTES`, as they are
-/// made (so that the entries are never all held a second time, apart from their shards).
+/// Cuts the entries of a run of sorted terms into shards of about `SHARD_BYTES`, each entry
+/// copied into its shard as it is made (so that the entries are never all held twice).
 #[derive(Default)]
 struct ShardWriter {
     /// The shards written: first term, last term, bytes.
@@ -1128,6 +1129,82 @@ mod tests {
                 let mut ours = Vec::new();
                 json_str(&mut ours, &text);
                 assert_eq!(ours, serde_json::to_vec(&text).unwrap(), "{b} at {at}");
+            }
+        }
+    }
+
+    #[test]
+    fn shards_hold_every_term_once_in_order_each_within_its_listed_range() {
+        // 400 words over 300 documents: about 300 KB of entries, so many shards, cut in
+        // several runs of terms (one shard breaks where each run ends).
+        let vocabulary: Vec<String> = (0..400).map(|i| format!("t{i:03}")).collect();
+        let docs = (0..300u32)
+            .map(|d| SearchDoc {
+                chapter: 0,
+                anchor: None,
+                section_title: String::new(),
+                text: "".into(),
+                terms: [
+                    vec![d % 400],
+                    vec![],
+                    vec![],
+                    (0..200).map(|i| (d * 31 + i * i * 7) % 400).collect(),
+                    vec![],
+                ],
+            })
+            .collect();
+        let corpus = Corpus { docs, vocabulary };
+        let (files, ranges) = write_shards(&corpus);
+        assert_eq!(files.len(), ranges.len());
+        assert!(files.len() > 8, "{} shards", files.len());
+        let mut all: Vec<String> = Vec::new();
+        for (file, (first, last, name)) in files.iter().zip(&ranges) {
+            assert_eq!(file.path, format!("search/{name}"));
+            let b = &file.bytes;
+            assert_eq!(&b[..4], b"PBS1");
+            let count = u32::from_le_bytes(b[4..8].try_into().unwrap());
+            // No shard is over the size but one holding a single entry.
+            assert!(
+                b.len() - 8 <= SHARD_BYTES || count == 1,
+                "{name}: {}",
+                b.len()
+            );
+            let (mut at, mut terms) = (8, Vec::new());
+            for _ in 0..count {
+                let len = b[at] as usize;
+                let term = std::str::from_utf8(&b[at + 1..at + 1 + len])
+                    .unwrap()
+                    .to_owned();
+                at += 1 + len;
+                let postings = u32::from_le_bytes(b[at + 4..at + 8].try_into().unwrap());
+                at += 8;
+                for _ in 0..postings {
+                    while b[at] & 0x80 != 0 {
+                        at += 1;
+                    }
+                    at += if term.contains(' ') { 1 } else { 4 };
+                }
+                terms.push(term);
+            }
+            assert_eq!(at, b.len(), "{name} has bytes past its entries");
+            assert_eq!((&terms[0], terms.last().unwrap()), (first, last), "{name}");
+            all.extend(terms);
+        }
+        // Every word and pair once, in the order of their text.
+        let mut sorted = all.clone();
+        sorted.sort();
+        sorted.dedup();
+        assert_eq!(all, sorted);
+        for d in &corpus.docs {
+            for &t in &d.terms[3] {
+                assert!(all.binary_search(&corpus.vocabulary[t as usize]).is_ok());
+            }
+            for (a, b) in d.pairs() {
+                let pair = format!(
+                    "{} {}",
+                    corpus.vocabulary[a as usize], corpus.vocabulary[b as usize]
+                );
+                assert!(all.binary_search(&pair).is_ok(), "{pair}");
             }
         }
     }
