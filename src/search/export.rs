@@ -29,6 +29,8 @@ use crate::timing::phase;
 
 /// Shards are cut at about this many bytes (a term larger than this has a shard of its own).
 const SHARD_BYTES: usize = 24 * 1024;
+/// The terms are cut into this many runs (at most), whose shards are made in parallel.
+const SHARD_RUNS: usize = 16;
 /// The opening of each section kept for excerpts.
 const EXCERPT_CHARS: usize = 600;
 pub const SCORE_SCALE: f32 = 10_000.0;
@@ -803,13 +805,10 @@ fn write_shards_with<P: PairPosting>(
             .map(|t| doc_freq.iter().map(|df| df[t]).sum())
             .collect(),
     };
-    // Runs of about the same number of postings, a few per thread (a manual's commonest
-    // words have most of them).
-    let ranges = rank_runs(
-        &postings.words.starts,
-        &postings.pairs.starts,
-        rayon::current_num_threads() * 4,
-    );
+    // Runs of about the same number of postings (a manual's commonest words have most of
+    // them), as many whatever the number of threads: a shard breaks where a run ends, and the
+    // index is the same bytes on any machine.
+    let ranges = rank_runs(&postings.words.starts, &postings.pairs.starts, SHARD_RUNS);
     let runs: Vec<ShardWriter> = phase("    search entries and shards", || {
         ranges
             .into_par_iter()
