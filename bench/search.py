@@ -2,7 +2,7 @@
 """Search benchmark on the 1,000-chapter manual from ../shared/bench/gen_manual.py.
 
 - build time with the search index against `build --no-search` (interleaved; cold builds write
-  to a new folder each time, see bench/history.py for why);
+  to a new folder each time, see bench/history.py for why), by wall time and by CPU time;
 - the size of search/ against the rest of the site (the HTML and its assets);
 - bytes the browser's client fetches for each two-word query (index: meta.json and shards;
   excerpts: the chapter fragments of the ten results shown), with a fresh client each time;

@@ -26,13 +26,20 @@ pub fn phase<T>(label: &str, f: impl FnOnce() -> T) -> T {
     let cpu = cpu_ms();
     let value = f();
     let elapsed = start.elapsed().as_secs_f64() * 1000.0;
-    let cpu = match (cpu, cpu_ms()) {
-        (Some(before), Some(after)) => format!(", {:.0} ms of CPU", after - before),
-        _ => String::new(),
-    };
-    match resident_mb() {
-        Some(mb) => eprintln!("{elapsed:>8.1} ms  {label}  ({mb} MB resident{cpu})"),
-        None => eprintln!("{elapsed:>8.1} ms  {label}"),
+    let cpu = cpu.zip(cpu_ms()).map(|(before, after)| after - before);
+    // What the system tells of the process, where it can be read: the memory it holds, and
+    // the CPU time the phase used.
+    let notes: Vec<String> = [
+        resident_mb().map(|mb| format!("{mb} MB resident")),
+        cpu.map(|ms| format!("{ms:.0} ms of CPU")),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    if notes.is_empty() {
+        eprintln!("{elapsed:>8.1} ms  {label}");
+    } else {
+        eprintln!("{elapsed:>8.1} ms  {label}  ({})", notes.join(", "));
     }
     value
 }

@@ -62,7 +62,9 @@ struct PartRange {
     end: u32,
 }
 
-#[derive(Serialize)]
+/// A chapter's fragment, `c/N.json`, written by `Fragment::write_json` (its tests hold it to
+/// what `serde_json` writes for this struct).
+#[cfg_attr(test, derive(Serialize))]
 struct Fragment<'a> {
     id: &'a str,
     number: String,
@@ -71,7 +73,7 @@ struct Fragment<'a> {
     sections: Vec<FragmentSection<'a>>,
 }
 
-#[derive(Serialize)]
+#[cfg_attr(test, derive(Serialize))]
 struct FragmentSection<'a> {
     doc: u32,
     anchor: Option<&'a str>,
@@ -795,7 +797,7 @@ fn write_shards_with<P: PairPosting>(
         });
     });
 
-    // Each term's entry, made in parallel over runs of ranks, then cut into shards in order.
+    // Each term's entry, made in parallel over runs of ranks, each run cutting its own shards.
     let postings = Postings {
         ranks: &ranks,
         words,
