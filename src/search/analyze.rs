@@ -176,14 +176,132 @@ pub fn split_words(text: &str) -> Vec<(usize, usize)> {
 }
 
 /// `split_words`, calling `f` with each word's byte range instead of collecting them.
-pub fn for_each_word(text: &str, f: impl FnMut(usize, usize)) {
-    if text.is_ascii() {
-        return for_each_ascii_word(text.as_bytes(), f);
+///
+/// A bitmap of which bytes belong to a letter or digit is made eight bytes at a time, and
+/// words are found as runs of set bits. Text beyond ASCII (a rendered page's curly quotes and
+/// dashes, an accented name) only has its other characters looked at one by one.
+pub fn for_each_word(text: &str, mut f: impl FnMut(usize, usize)) {
+    let b = text.as_bytes();
+    let mut bits = AlnumBits::of(b);
+    if !text.is_ascii() {
+        bits.mark_letters_beyond_ascii(text);
     }
-    for_each_word_in_chars(text, f);
+    let mut at = 0;
+    'words: while let Some(start) = bits.next(at, true) {
+        let mut end = bits.next(start, false).unwrap_or(b.len());
+        // An apostrophe between letters: "children's" ends before it (and its "s" goes);
+        // "don't" goes on through it.
+        loop {
+            let tail = end + apostrophe_len(b, end);
+            if tail == end || !bits.is_set(tail) {
+                break;
+            }
+            let tail_end = bits.next(tail, false).unwrap_or(b.len());
+            if tail_end == tail + 1 && b[tail].eq_ignore_ascii_case(&b's') {
+                f(start, end);
+                at = tail_end;
+                continue 'words;
+            }
+            end = tail_end;
+        }
+        f(start, end);
+        at = end;
+    }
 }
 
-/// `for_each_word` for any text, character by character.
+/// The length in bytes of the apostrophe (`'` or `’`) at byte `i`, or 0.
+fn apostrophe_len(b: &[u8], i: usize) -> usize {
+    match b.get(i..).unwrap_or_default() {
+        [b'\'', ..] => 1,
+        [0xe2, 0x80, 0x99, ..] => 3,
+        _ => 0,
+    }
+}
+
+/// One bit for each byte of a text: set for the bytes of a letter or a digit.
+struct AlnumBits(Vec<u64>);
+
+impl AlnumBits {
+    /// The bits of the ASCII letters and digits (the bytes of other characters are left
+    /// clear: see `mark_letters_beyond_ascii`).
+    fn of(text: &[u8]) -> AlnumBits {
+        const ONES: u64 = 0x0101_0101_0101_0101;
+        const HIGH: u64 = 0x8080_8080_8080_8080;
+        // The high bit of each byte where lo <= byte <= hi, for bytes below 0x80 (none
+        // carries into the next byte).
+        let within = |x: u64, lo: u64, hi: u64| {
+            x.wrapping_add((0x80 - lo) * ONES) & !x.wrapping_add((0x7f - hi) * ONES) & HIGH
+        };
+        // The bits of 64 bytes, eight at a time.
+        let block = |bytes: &[u8; 64]| {
+            let mut bits = 0u64;
+            for (k, eight) in bytes.chunks_exact(8).enumerate() {
+                let x = u64::from_le_bytes(eight.try_into().expect("8 bytes"));
+                // Bytes from 0x80 up are looked at without their high bit, then left out.
+                let (low, ascii) = (x & !HIGH, !x & HIGH);
+                // Letters folded to lower case (only A-Z land on a-z), and digits.
+                let set =
+                    (within(low | (0x20 * ONES), 0x61, 0x7a) | within(low, 0x30, 0x39)) & ascii;
+                // One bit per byte: byte k's high bit to bit k.
+                bits |= ((set >> 7).wrapping_mul(0x0102_0408_1020_4080) >> 56) << (k * 8);
+            }
+            bits
+        };
+        // Whole blocks read in place (a copy of a piece of varying length is a call to
+        // `memcpy` each time); only the last, short one is copied, with zeros after it.
+        let mut blocks = text.chunks_exact(64);
+        let mut bits: Vec<u64> = Vec::with_capacity(text.len().div_ceil(64));
+        bits.extend(
+            blocks
+                .by_ref()
+                .map(|b| block(b.try_into().expect("64 bytes"))),
+        );
+        let rest = blocks.remainder();
+        if !rest.is_empty() {
+            let mut padded = [0u8; 64];
+            padded[..rest.len()].copy_from_slice(rest);
+            bits.push(block(&padded));
+        }
+        AlnumBits(bits)
+    }
+
+    /// Sets the bits of every byte of each letter or digit beyond ASCII ("é", "ß").
+    fn mark_letters_beyond_ascii(&mut self, text: &str) {
+        let b = text.as_bytes();
+        let mut i = 0;
+        while let Some(skip) = b[i..].iter().position(|&x| x >= 0x80) {
+            i += skip;
+            let c = text[i..].chars().next().expect("a character starts here");
+            let len = c.len_utf8();
+            if c.is_alphanumeric() {
+                for k in i..i + len {
+                    self.0[k / 64] |= 1 << (k % 64);
+                }
+            }
+            i += len;
+        }
+    }
+
+    fn is_set(&self, i: usize) -> bool {
+        self.0.get(i / 64).is_some_and(|w| w >> (i % 64) & 1 == 1)
+    }
+
+    /// The first byte at or after `from` that is (`set`) or is not a letter or digit.
+    fn next(&self, from: usize, set: bool) -> Option<usize> {
+        let mut w = from / 64;
+        let flip = if set { 0 } else { u64::MAX };
+        let mut word = (*self.0.get(w)? ^ flip) & (u64::MAX << (from % 64));
+        while word == 0 {
+            w += 1;
+            word = *self.0.get(w)? ^ flip;
+        }
+        Some(w * 64 + word.trailing_zeros() as usize)
+    }
+}
+
+/// `for_each_word` character by character: the rules as plainly written, which the bitmap
+/// must follow.
+#[cfg(test)]
 fn for_each_word_in_chars(text: &str, mut f: impl FnMut(usize, usize)) {
     let mut start: Option<usize> = None;
     let mut chars = text.char_indices().peekable();
@@ -210,84 +328,6 @@ fn for_each_word_in_chars(text: &str, mut f: impl FnMut(usize, usize)) {
     }
     if let Some(s) = start {
         f(s, text.len());
-    }
-}
-
-/// `for_each_word` for ASCII text (the same rules, much faster): a bitmap of which bytes are
-/// letters or digits, made eight bytes at a time, and words found as runs of set bits.
-fn for_each_ascii_word(b: &[u8], mut f: impl FnMut(usize, usize)) {
-    let bits = AlnumBits::of(b);
-    let alnum = |i: usize| b.get(i).is_some_and(u8::is_ascii_alphanumeric);
-    let mut at = 0;
-    'words: while let Some(start) = bits.next(at, true) {
-        let mut end = bits.next(start, false).unwrap_or(b.len());
-        // An apostrophe between letters: "children's" ends before it (and its "s" goes);
-        // "don't" goes on through it.
-        while b.get(end) == Some(&b'\'') && alnum(end + 1) {
-            let tail_end = bits.next(end + 1, false).unwrap_or(b.len());
-            if tail_end == end + 2 && b[end + 1].eq_ignore_ascii_case(&b's') {
-                f(start, end);
-                at = tail_end;
-                continue 'words;
-            }
-            end = tail_end;
-        }
-        f(start, end);
-        at = end;
-    }
-}
-
-/// One bit for each byte of ASCII text: set for a letter or a digit.
-struct AlnumBits(Vec<u64>);
-
-impl AlnumBits {
-    fn of(text: &[u8]) -> AlnumBits {
-        const ONES: u64 = 0x0101_0101_0101_0101;
-        const HIGH: u64 = 0x8080_8080_8080_8080;
-        // The high bit of each byte where lo <= byte <= hi, for bytes below 0x80.
-        let within = |x: u64, lo: u64, hi: u64| {
-            x.wrapping_add((0x80 - lo) * ONES) & !x.wrapping_add((0x7f - hi) * ONES) & HIGH
-        };
-        // The bits of 64 bytes, eight at a time.
-        let block = |bytes: &[u8; 64]| {
-            let mut bits = 0u64;
-            for (k, eight) in bytes.chunks_exact(8).enumerate() {
-                let x = u64::from_le_bytes(eight.try_into().expect("8 bytes"));
-                // Letters folded to lower case (only A-Z land on a-z), and digits.
-                let set = within(x | (0x20 * ONES), 0x61, 0x7a) | within(x, 0x30, 0x39);
-                // One bit per byte: byte k's high bit to bit k.
-                bits |= ((set >> 7).wrapping_mul(0x0102_0408_1020_4080) >> 56) << (k * 8);
-            }
-            bits
-        };
-        // Whole blocks read in place (a copy of a piece of varying length is a call to
-        // `memcpy` each time); only the last, short one is copied, with zeros after it.
-        let mut blocks = text.chunks_exact(64);
-        let mut bits: Vec<u64> = Vec::with_capacity(text.len().div_ceil(64));
-        bits.extend(
-            blocks
-                .by_ref()
-                .map(|b| block(b.try_into().expect("64 bytes"))),
-        );
-        let rest = blocks.remainder();
-        if !rest.is_empty() {
-            let mut padded = [0u8; 64];
-            padded[..rest.len()].copy_from_slice(rest);
-            bits.push(block(&padded));
-        }
-        AlnumBits(bits)
-    }
-
-    /// The first byte at or after `from` that is (`set`) or is not a letter or digit.
-    fn next(&self, from: usize, set: bool) -> Option<usize> {
-        let mut w = from / 64;
-        let flip = if set { 0 } else { u64::MAX };
-        let mut word = (*self.0.get(w)? ^ flip) & (u64::MAX << (from % 64));
-        while word == 0 {
-            w += 1;
-            word = *self.0.get(w)? ^ flip;
-        }
-        Some(w * 64 + word.trailing_zeros() as usize)
     }
 }
 
@@ -336,39 +376,50 @@ mod tests {
     }
 
     #[test]
-    fn the_ascii_fast_path_splits_as_the_general_one() {
-        let text = "A child's RHI: don't stop; it's 72 hours. Children's 'quoted' words' end o'clock x's s";
-        let general = {
-            // The same text with one non-ASCII character appended takes the general path.
-            let mut t = text.to_owned();
-            t.push_str(" é");
-            let mut v = split_words(&t);
-            v.pop();
-            v
+    fn curly_apostrophes_and_letters_beyond_ascii_split_as_straight_ones_and_ascii_do() {
+        let words = |text: &str| -> Vec<String> {
+            split_words(text)
+                .into_iter()
+                .map(|(s, e)| text[s..e].to_owned())
+                .collect()
         };
-        assert_eq!(split_words(text), general);
+        assert_eq!(
+            words("A child’s RHI – don’t stop; it’s 72 hours. “Children’s” words’ end"),
+            words("A child's RHI - don't stop; it's 72 hours. \"Children's\" words' end")
+                .into_iter()
+                .map(|w| w.replace('\'', "’"))
+                .collect::<Vec<_>>()
+        );
+        assert_eq!(
+            words("Zoë’s café—naïve São Paulo straße ١٢٣"),
+            ["Zoë", "café", "naïve", "São", "Paulo", "straße", "١٢٣"]
+        );
     }
 
     #[test]
     fn the_bitmap_splits_as_the_characters_do() {
-        // Pseudo-random ASCII texts of every length to 300 (across the 64-byte words of the
-        // bitmap), from an alphabet thick with apostrophes and "s".
-        let alphabet = b"aZs S19 ''.-'s\x7f\t";
+        // Pseudo-random texts of every length to 300 (across the 64-byte words of the
+        // bitmap), from alphabets thick with apostrophes and "s": ASCII, then with letters,
+        // digits and marks beyond it of two, three and four bytes.
+        let ascii: Vec<char> = "aZs S19 ''.-'s\x7f\t".chars().collect();
+        let mixed: Vec<char> = "aZs S1 ''.-'s\t’’s é—ß“٣€𝔸🙂\u{2018}".chars().collect();
         let mut seed = 0x2545_f491_4f6c_dd1du64;
-        for len in 0..300 {
-            for _ in 0..20 {
-                let text: String = (0..len)
-                    .map(|_| {
-                        seed ^= seed << 13;
-                        seed ^= seed >> 7;
-                        seed ^= seed << 17;
-                        alphabet[(seed % alphabet.len() as u64) as usize] as char
-                    })
-                    .collect();
-                let (mut fast, mut chars) = (Vec::new(), Vec::new());
-                for_each_ascii_word(text.as_bytes(), |s, e| fast.push((s, e)));
-                for_each_word_in_chars(&text, |s, e| chars.push((s, e)));
-                assert_eq!(fast, chars, "{text:?}");
+        for alphabet in [ascii, mixed] {
+            for len in 0..300 {
+                for _ in 0..20 {
+                    let text: String = (0..len)
+                        .map(|_| {
+                            seed ^= seed << 13;
+                            seed ^= seed >> 7;
+                            seed ^= seed << 17;
+                            alphabet[(seed % alphabet.len() as u64) as usize]
+                        })
+                        .collect();
+                    let (mut fast, mut chars) = (Vec::new(), Vec::new());
+                    for_each_word(&text, |s, e| fast.push((s, e)));
+                    for_each_word_in_chars(&text, |s, e| chars.push((s, e)));
+                    assert_eq!(fast, chars, "{text:?}");
+                }
             }
         }
     }
