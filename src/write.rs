@@ -170,9 +170,7 @@ fn prune(staging: &Path, wanted: &HashSet<PathBuf>, dirs: &[PathBuf]) -> Result<
 /// the staging folder's copy where no other folder shares it.
 fn place(staging: &Path, live: Option<&Path>, file: &OutputFile) -> Result<(), WriteError> {
     let holds = |path: &Path, m: &fs::Metadata| {
-        m.is_file()
-            && m.len() == file.bytes.len() as u64
-            && fs::read(path).is_ok_and(|bytes| bytes == file.bytes)
+        m.is_file() && m.len() == file.bytes.len() as u64 && holds_bytes(path, &file.bytes)
     };
     let dest = staging.join(&file.path);
     let here = fs::symlink_metadata(&dest).ok();
@@ -193,6 +191,31 @@ fn place(staging: &Path, live: Option<&Path>, file: &OutputFile) -> Result<(), W
         _ => remove_any(&dest, here.as_ref())?,
     }
     fs::write(&dest, &file.bytes).map_err(io_err(&dest))
+}
+
+/// Whether the file at `path` holds `bytes`, read a piece at a time into one buffer per
+/// thread (not a new one the size of each file: fresh memory is dear on a virtual machine).
+fn holds_bytes(path: &Path, bytes: &[u8]) -> bool {
+    use std::cell::RefCell;
+    use std::io::Read;
+    thread_local! {
+        static BUFFER: RefCell<Vec<u8>> = RefCell::new(vec![0; 64 * 1024]);
+    }
+    let Ok(mut f) = fs::File::open(path) else {
+        return false;
+    };
+    BUFFER.with_borrow_mut(|buffer| {
+        let mut rest = bytes;
+        loop {
+            match f.read(buffer) {
+                Ok(0) => return rest.is_empty(),
+                Ok(n) if n <= rest.len() && buffer[..n] == rest[..n] => rest = &rest[n..],
+                Ok(_) => return false,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(_) => return false,
+            }
+        }
+    })
 }
 
 /// Removes what is at `path` (described by `meta`), a folder with all it holds.
@@ -238,6 +261,24 @@ mod tests {
             OutputFile::new("index.html", text.to_owned()),
             OutputFile::new("chapters/a.html", "a"),
         ]
+    }
+
+    #[test]
+    fn a_file_holds_bytes_only_when_every_one_is_the_same() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("f");
+        // Longer than the buffer, so that it is read in several pieces.
+        let bytes: Vec<u8> = (0..200_000u32).map(|i| (i % 251) as u8).collect();
+        fs::write(&path, &bytes).unwrap();
+        assert!(holds_bytes(&path, &bytes));
+        for at in [0, 65_535, 65_536, 199_999] {
+            let mut other = bytes.clone();
+            other[at] ^= 1;
+            assert!(!holds_bytes(&path, &other), "a byte differs at {at}");
+        }
+        assert!(!holds_bytes(&path, &bytes[..199_999]));
+        assert!(!holds_bytes(&path, &[&bytes[..], b"x"].concat()));
+        assert!(!holds_bytes(&dir.path().join("missing"), b""));
     }
 
     #[test]
