@@ -217,8 +217,17 @@ pub fn documents_with(
         stretches(rendered, rayon::current_num_threads() * 2)
             .into_par_iter()
             .map(|stretch| {
-                let (mut interner, mut docs, mut analysed) =
-                    (Interner::default(), Vec::new(), Vec::new());
+                // Room for every document at once (each is large, and growing a vector of
+                // them copies them all, into memory touched for the first time).
+                let count = rendered[stretch.clone()]
+                    .iter()
+                    .map(|r| r.sections.len() + 1)
+                    .sum();
+                let (mut interner, mut docs, mut analysed) = (
+                    Interner::default(),
+                    Vec::with_capacity(count),
+                    Vec::with_capacity(count),
+                );
                 for i in stretch {
                     let cached = cache.and_then(|(cache, keys)| cache.chapter(&keys[i]));
                     let fresh = chapter_documents(
@@ -241,7 +250,10 @@ pub fn documents_with(
             global.intern(term);
         }
     }
-    let mut corpus = Corpus::default();
+    let mut corpus = Corpus {
+        docs: Vec::with_capacity(parts.iter().map(|(_, docs, _)| docs.len()).sum()),
+        vocabulary: Vec::new(),
+    };
     for (local, docs, analysed) in parts {
         let map: Vec<u32> = local.terms.iter().map(|t| global.intern(t)).collect();
         for (mut d, analysed) in docs.into_iter().zip(analysed) {
