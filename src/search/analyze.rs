@@ -186,27 +186,80 @@ pub fn for_each_word(text: &str, mut f: impl FnMut(usize, usize)) {
     if !text.is_ascii() {
         bits.mark_letters_beyond_ascii(text);
     }
-    let mut at = 0;
-    'words: while let Some(start) = bits.next(at, true) {
-        let mut end = bits.next(start, false).unwrap_or(b.len());
-        // An apostrophe between letters: "children's" ends before it (and its "s" goes);
-        // "don't" goes on through it.
+    // Each block of 64 bytes gives the places where words start and end as bits, which are
+    // then taken in turn (a word that runs on into the next block stays open). Nothing before
+    // `after` is looked at again: an apostrophe sends a word to `finish_word`, which may read
+    // on past the block.
+    let (mut carry, mut open, mut after) = (0u64, None, 0usize);
+    for (w, &block) in bits.0.iter().enumerate() {
+        let base = w * 64;
+        let before = (block << 1) | carry;
+        carry = block >> 63;
+        let keep = from(after, base);
+        let (mut starts, mut ends) = (block & !before & keep, !block & before & keep);
         loop {
-            let tail = end + apostrophe_len(b, end);
-            if tail == end || !bits.is_set(tail) {
+            let Some(start) = open else {
+                if starts == 0 {
+                    break;
+                }
+                open = Some(base + starts.trailing_zeros() as usize);
+                starts &= starts - 1;
+                continue;
+            };
+            if ends == 0 {
                 break;
             }
-            let tail_end = bits.next(tail, false).unwrap_or(b.len());
-            if tail_end == tail + 1 && b[tail].eq_ignore_ascii_case(&b's') {
+            let end = base + ends.trailing_zeros() as usize;
+            ends &= ends - 1;
+            open = None;
+            if apostrophe_len(b, end) == 0 {
                 f(start, end);
-                at = tail_end;
-                continue 'words;
+                continue;
             }
-            end = tail_end;
+            let at = finish_word(b, &bits, start, end, &mut f);
+            after = at + 1;
+            let keep = from(after, base);
+            (starts, ends) = (starts & keep, ends & keep);
         }
-        f(start, end);
-        at = end;
     }
+    if let Some(start) = open {
+        f(start, b.len());
+    }
+}
+
+/// The bits of a block starting at byte `base` for the bytes at or after `after`.
+fn from(after: usize, base: usize) -> u64 {
+    match after.saturating_sub(base) {
+        0 => u64::MAX,
+        shift if shift >= 64 => 0,
+        shift => u64::MAX << shift,
+    }
+}
+
+/// Ends the word at `start` whose letters stop at `end`, an apostrophe: "children's" ends
+/// before it (and its "s" goes); "don't" goes on through it. Where the text is left: a byte
+/// that is no letter or digit, or the end.
+fn finish_word(
+    b: &[u8],
+    bits: &AlnumBits,
+    start: usize,
+    mut end: usize,
+    f: &mut impl FnMut(usize, usize),
+) -> usize {
+    loop {
+        let tail = end + apostrophe_len(b, end);
+        if tail == end || !bits.is_set(tail) {
+            break;
+        }
+        let tail_end = bits.next(tail, false).unwrap_or(b.len());
+        if tail_end == tail + 1 && b[tail].eq_ignore_ascii_case(&b's') {
+            f(start, end);
+            return tail_end;
+        }
+        end = tail_end;
+    }
+    f(start, end);
+    end
 }
 
 /// The length in bytes of the apostrophe (`'` or `’`) at byte `i`, or 0.

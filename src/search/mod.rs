@@ -118,7 +118,7 @@ struct Interner {
     /// Each word of at most 16 bytes as written, its bytes read as one number (zeros after
     /// the word: no word holds a zero byte) → its term id (`None`: a stop word). Most words
     /// are this short, and are looked up with no string hashed or compared.
-    short: FxHashMap<u128, Option<u32>>,
+    short: ShortWords,
     /// Each longer word as written → its term id (`None`: a stop word or too long).
     seen: FxHashMap<Box<str>, Option<u32>>,
     /// Where a text's terms are gathered before they are copied out at their exact size
@@ -150,8 +150,8 @@ impl Interner {
         analyze::for_each_word(text, |start, end| {
             let word = &text[start..end];
             let id = match short_key(bytes, start, end) {
-                Some(key) => match self.short.get(&key) {
-                    Some(id) => *id,
+                Some(key) => match self.short.get(key) {
+                    Some(id) => id,
                     None => {
                         let id = self.word(word);
                         self.short.insert(key, id);
@@ -172,6 +172,69 @@ impl Interner {
         let terms = out.as_slice().to_vec();
         self.scratch = out;
         terms
+    }
+}
+
+/// A table from short words (as `short_key` reads them) to their term ids, for the lookup
+/// made for every word of a manual: open addressing in one array, a slot found by one
+/// multiplication, with no hashing library's general machinery.
+#[derive(Default)]
+struct ShortWords {
+    /// (key, id) per slot; key 0 (no word has it) marks an empty slot, and `STOP` a stop
+    /// word's id.
+    slots: Vec<(u128, u32)>,
+    len: usize,
+}
+
+impl ShortWords {
+    const STOP: u32 = u32::MAX;
+
+    fn slot(&self, key: u128) -> usize {
+        let mixed = (key as u64 ^ (key >> 64) as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+        // The high bits, the best mixed, as many as the table needs.
+        (mixed >> (64 - self.slots.len().trailing_zeros())) as usize
+    }
+
+    /// The id of `key`: `Some(None)` for a stop word, `None` where it is not in the table.
+    fn get(&self, key: u128) -> Option<Option<u32>> {
+        if self.slots.is_empty() {
+            return None;
+        }
+        let mask = self.slots.len() - 1;
+        let mut i = self.slot(key);
+        loop {
+            let (k, id) = self.slots[i];
+            if k == key {
+                return Some((id != Self::STOP).then_some(id));
+            }
+            if k == 0 {
+                return None;
+            }
+            i = (i + 1) & mask;
+        }
+    }
+
+    /// Adds `key` (not in the table yet) with its id.
+    fn insert(&mut self, key: u128, id: Option<u32>) {
+        debug_assert!(key != 0 && self.get(key).is_none());
+        if (self.len + 1) * 2 > self.slots.len() {
+            let size = (self.slots.len() * 2).max(1024);
+            let old = std::mem::replace(&mut self.slots, vec![(0, 0); size]);
+            for (k, v) in old.into_iter().filter(|(k, _)| *k != 0) {
+                self.place(k, v);
+            }
+        }
+        self.place(key, id.unwrap_or(Self::STOP));
+        self.len += 1;
+    }
+
+    fn place(&mut self, key: u128, id: u32) {
+        let mask = self.slots.len() - 1;
+        let mut i = self.slot(key);
+        while self.slots[i].0 != 0 {
+            i = (i + 1) & mask;
+        }
+        self.slots[i] = (key, id);
     }
 }
 
@@ -465,6 +528,26 @@ mod tests {
         assert_ne!(of(1), of(6));
         assert_eq!(stretches(&[], 4), Vec::<std::ops::Range<usize>>::new());
         assert_eq!(stretches(&rendered[..1], 4), vec![0..1]);
+    }
+
+    #[test]
+    fn the_short_word_table_finds_every_word_put_in_it_through_its_growth() {
+        let mut table = ShortWords::default();
+        let key = |i: u128| (i + 1) * 0x1_0000_0001 + (i << 70);
+        assert_eq!(table.get(key(0)), None);
+        for i in 0..5_000u128 {
+            let id = (i % 7 != 0).then_some(i as u32);
+            table.insert(key(i), id);
+            // Both halves of the key count: this one differs from key(i) only above bit 64.
+            assert_eq!(table.get(key(i) ^ (1 << 100)), None);
+        }
+        for i in 0..5_000u128 {
+            let expected = (i % 7 != 0).then_some(i as u32);
+            assert_eq!(table.get(key(i)), Some(expected), "word {i}");
+        }
+        assert_eq!(table.get(key(5_000)), None);
+        assert_eq!(table.len, 5_000);
+        assert!(table.slots.len() >= 10_000);
     }
 
     #[test]
