@@ -326,7 +326,12 @@ fn encode_into(
     files: &[OutputFile],
     previous: Option<&Cache>,
 ) -> std::io::Result<()> {
-    let numbers = Numbers::of(corpus);
+    // A vocabulary made from nothing holds only terms this build's texts gave, so every term
+    // keeps its number without a pass over all the documents to see which are used.
+    let numbers = match previous {
+        Some(p) if p.terms.is_empty() => Numbers::every(corpus.vocabulary.len()),
+        _ => Numbers::of(corpus),
+    };
     let width = numbers.width();
     let previous = previous.filter(|p| {
         numbers.kept_as_they_are()
@@ -422,10 +427,7 @@ impl Numbers {
         }
         let unused = in_use.iter().filter(|&&u| !u).count();
         if unused <= n / 8 {
-            return Numbers {
-                of: (0..n as u32).collect(),
-                used: n as u32,
-            };
+            return Numbers::every(n);
         }
         let mut used = 0u32;
         let of = in_use
@@ -440,6 +442,14 @@ impl Numbers {
             })
             .collect();
         Numbers { of, used }
+    }
+
+    /// Each of `n` terms, numbered as it is.
+    fn every(n: usize) -> Numbers {
+        Numbers {
+            of: (0..n as u32).collect(),
+            used: n as u32,
+        }
     }
 
     /// Whether each term keeps its id as its number.
