@@ -212,7 +212,8 @@ pub fn for_each_word(text: &str, mut f: impl FnMut(usize, usize)) {
             let end = base + ends.trailing_zeros() as usize;
             ends &= ends - 1;
             open = None;
-            if apostrophe_len(b, end) == 0 {
+            // Most words end at a space or a stop, not at the first byte of an apostrophe.
+            if !matches!(b.get(end), Some(b'\'' | 0xe2)) {
                 f(start, end);
                 continue;
             }

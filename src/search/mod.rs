@@ -148,21 +148,22 @@ impl Interner {
         let mut out = std::mem::take(&mut self.scratch);
         out.clear();
         analyze::for_each_word(text, |start, end| {
-            let word = &text[start..end];
+            // The word as a string only where it is new or long: most are neither.
+            let word = || &text[start..end];
             let id = match short_key(bytes, start, end) {
                 Some(key) => match self.short.get(key) {
                     Some(id) => id,
                     None => {
-                        let id = self.word(word);
+                        let id = self.word(word());
                         self.short.insert(key, id);
                         id
                     }
                 },
-                None => match self.seen.get(word) {
+                None => match self.seen.get(word()) {
                     Some(id) => *id,
                     None => {
-                        let id = self.word(word);
-                        self.seen.insert(word.into(), id);
+                        let id = self.word(word());
+                        self.seen.insert(word().into(), id);
                         id
                     }
                 },
