@@ -142,34 +142,43 @@ impl Interner {
         self.analyzer.term(word).map(|t| self.intern(&t))
     }
 
+    /// The term id of `word` (whose `short_key` is `key`) when it is not in the table of
+    /// short words: a word seen for the first time, or a long one. Kept out of the loop over
+    /// the words, which then has only the common case in it.
+    #[cold]
+    #[inline(never)]
+    fn look_up(&mut self, word: &str, key: Option<u128>) -> Option<u32> {
+        if let Some(key) = key {
+            let id = self.word(word);
+            self.short.insert(key, id);
+            return id;
+        }
+        if let Some(id) = self.seen.get(word) {
+            return *id;
+        }
+        let id = self.word(word);
+        self.seen.insert(word.into(), id);
+        id
+    }
+
     /// The term ids of `text`, in order.
     fn analyze(&mut self, text: &str) -> Vec<u32> {
         let bytes = text.as_bytes();
         let mut out = std::mem::take(&mut self.scratch);
         out.clear();
-        analyze::for_each_word(text, |start, end| {
-            // The word as a string only where it is new or long: most are neither.
-            let word = || &text[start..end];
-            let id = match short_key(bytes, start, end) {
-                Some(key) => match self.short.get(key) {
+        // Inlined into the loop over the words: a call for each would cost as much again.
+        analyze::for_each_word(
+            text,
+            #[inline(always)]
+            |start, end| {
+                let key = short_key(bytes, start, end);
+                let id = match key.and_then(|key| self.short.get(key)) {
                     Some(id) => id,
-                    None => {
-                        let id = self.word(word());
-                        self.short.insert(key, id);
-                        id
-                    }
-                },
-                None => match self.seen.get(word()) {
-                    Some(id) => *id,
-                    None => {
-                        let id = self.word(word());
-                        self.seen.insert(word().into(), id);
-                        id
-                    }
-                },
-            };
-            out.extend(id);
-        });
+                    None => self.look_up(&text[start..end], key),
+                };
+                out.extend(id);
+            },
+        );
         let terms = out.as_slice().to_vec();
         self.scratch = out;
         terms
@@ -181,9 +190,12 @@ impl Interner {
 /// multiplication, with no hashing library's general machinery.
 #[derive(Default)]
 struct ShortWords {
-    /// (key, id) per slot; key 0 (no word has it) marks an empty slot, and `STOP` a stop
-    /// word's id.
-    slots: Vec<(u128, u32)>,
+    /// The key in each slot; 0 (no word has it) marks an empty slot. Apart from the ids, so
+    /// that a probe reads 16 bytes a slot, not 32 (a `u128` and a `u32` padded to its
+    /// alignment).
+    keys: Vec<u128>,
+    /// The id in each slot: `STOP` for a stop word.
+    ids: Vec<u32>,
     len: usize,
 }
 
@@ -193,19 +205,20 @@ impl ShortWords {
     fn slot(&self, key: u128) -> usize {
         let mixed = (key as u64 ^ (key >> 64) as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15);
         // The high bits, the best mixed, as many as the table needs.
-        (mixed >> (64 - self.slots.len().trailing_zeros())) as usize
+        (mixed >> (64 - self.keys.len().trailing_zeros())) as usize
     }
 
     /// The id of `key`: `Some(None)` for a stop word, `None` where it is not in the table.
     fn get(&self, key: u128) -> Option<Option<u32>> {
-        if self.slots.is_empty() {
+        if self.keys.is_empty() {
             return None;
         }
-        let mask = self.slots.len() - 1;
+        let mask = self.keys.len() - 1;
         let mut i = self.slot(key);
         loop {
-            let (k, id) = self.slots[i];
+            let k = self.keys[i];
             if k == key {
+                let id = self.ids[i];
                 return Some((id != Self::STOP).then_some(id));
             }
             if k == 0 {
@@ -218,10 +231,11 @@ impl ShortWords {
     /// Adds `key` (not in the table yet) with its id.
     fn insert(&mut self, key: u128, id: Option<u32>) {
         debug_assert!(key != 0 && self.get(key).is_none());
-        if (self.len + 1) * 2 > self.slots.len() {
-            let size = (self.slots.len() * 2).max(1024);
-            let old = std::mem::replace(&mut self.slots, vec![(0, 0); size]);
-            for (k, v) in old.into_iter().filter(|(k, _)| *k != 0) {
+        if (self.len + 1) * 2 > self.keys.len() {
+            let size = (self.keys.len() * 2).max(1024);
+            let keys = std::mem::replace(&mut self.keys, vec![0; size]);
+            let ids = std::mem::replace(&mut self.ids, vec![0; size]);
+            for (k, v) in keys.into_iter().zip(ids).filter(|(k, _)| *k != 0) {
                 self.place(k, v);
             }
         }
@@ -230,12 +244,12 @@ impl ShortWords {
     }
 
     fn place(&mut self, key: u128, id: u32) {
-        let mask = self.slots.len() - 1;
+        let mask = self.keys.len() - 1;
         let mut i = self.slot(key);
-        while self.slots[i].0 != 0 {
+        while self.keys[i] != 0 {
             i = (i + 1) & mask;
         }
-        self.slots[i] = (key, id);
+        (self.keys[i], self.ids[i]) = (key, id);
     }
 }
 
@@ -548,7 +562,7 @@ mod tests {
         }
         assert_eq!(table.get(key(5_000)), None);
         assert_eq!(table.len, 5_000);
-        assert!(table.slots.len() >= 10_000);
+        assert!(table.keys.len() >= 10_000);
     }
 
     #[test]
