@@ -472,19 +472,31 @@ fn start_entry(entry: &mut Vec<u8>, term: &str, df: u32, postings: usize) {
     entry.extend_from_slice(&(postings as u32).to_le_bytes());
 }
 
-/// A field's words, counted: (term, frequency) into `runs`, in the order each term first
-/// appears, with `tally`, a zeroed count for every term (left zeroed).
-fn count_field(terms: &[u32], tally: &mut [u32], runs: &mut Vec<(u32, u32)>) {
-    runs.clear();
-    for &t in terms {
-        if tally[t as usize] == 0 {
-            runs.push((t, 0));
-        }
-        tally[t as usize] += 1;
+/// A field's words, counted: (term, frequency) for each term, in the order each first
+/// appears, made in `room` (grown to fit) and returned from it, with `tally`, a zeroed count
+/// for every term (left zeroed).
+fn count_field<'a>(
+    terms: &[u32],
+    tally: &mut [u32],
+    room: &'a mut Vec<(u32, u32)>,
+) -> &'a mut [(u32, u32)] {
+    if room.len() < terms.len() {
+        room.resize(terms.len(), (0, 0));
     }
+    // Without a branch on whether a term is new to the field (as good as a coin toss to
+    // predict): each is written after the last new one, which moves on only for a new one.
+    let mut new = 0;
+    for &t in terms {
+        let count = &mut tally[t as usize];
+        room[new] = (t, 0);
+        new += usize::from(*count == 0);
+        *count += 1;
+    }
+    let runs = &mut room[..new];
     for (t, tf) in runs.iter_mut() {
         *tf = std::mem::take(&mut tally[*t as usize]);
     }
+    runs
 }
 
 /// Postings grouped by term: term `t`'s are `items[starts[t]..starts[t + 1]]`.
@@ -732,9 +744,13 @@ fn write_shards_with<P: PairPosting>(
                     merged.clear();
                     for field in Field::WORDS {
                         let f = field as usize;
+                        // Most documents have no keywords and no synonyms.
+                        if doc.terms[f].is_empty() {
+                            continue;
+                        }
                         let factor = length_factor(doc.terms[f].len() as u32, averages[f]);
-                        count_field(&doc.terms[f], &mut tally, &mut field_runs);
-                        for &(t, tf) in &field_runs {
+                        for &mut (t, tf) in count_field(&doc.terms[f], &mut tally, &mut field_runs)
+                        {
                             let tf = tf as f32;
                             let bm25 = weights[f][t as usize] * (tf / (tf + factor));
                             let score = field.boost() * bm25;
