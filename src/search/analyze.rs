@@ -195,7 +195,7 @@ pub fn for_each_word(text: &str, mut f: impl FnMut(usize, usize)) {
         let base = w * 64;
         let before = (block << 1) | carry;
         carry = block >> 63;
-        let keep = from(after, base);
+        let keep = mask_from(after, base);
         let (mut starts, mut ends) = (block & !before & keep, !block & before & keep);
         loop {
             let Some(start) = open else {
@@ -219,7 +219,7 @@ pub fn for_each_word(text: &str, mut f: impl FnMut(usize, usize)) {
             }
             let at = finish_word(b, &bits, start, end, &mut f);
             after = at + 1;
-            let keep = from(after, base);
+            let keep = mask_from(after, base);
             (starts, ends) = (starts & keep, ends & keep);
         }
     }
@@ -229,7 +229,7 @@ pub fn for_each_word(text: &str, mut f: impl FnMut(usize, usize)) {
 }
 
 /// The bits of a block starting at byte `base` for the bytes at or after `after`.
-fn from(after: usize, base: usize) -> u64 {
+fn mask_from(after: usize, base: usize) -> u64 {
     match after.saturating_sub(base) {
         0 => u64::MAX,
         shift if shift >= 64 => 0,
@@ -336,6 +336,7 @@ impl AlnumBits {
         }
     }
 
+    /// Whether byte `i` is part of a letter or digit.
     fn is_set(&self, i: usize) -> bool {
         self.0.get(i / 64).is_some_and(|w| w >> (i % 64) & 1 == 1)
     }
@@ -451,12 +452,34 @@ mod tests {
     }
 
     #[test]
+    fn words_at_the_edges_of_the_bitmap_s_blocks_split_as_the_characters_do() {
+        let x = |n: usize| "x".repeat(n);
+        let texts = [
+            format!("{}'s after", x(62)),
+            format!("{}’s after", x(62)),
+            format!("{}’s", x(61)),
+            format!("{}'t after", x(63)),
+            format!("{}don't", x(59)),
+            format!("{} don’t’s", x(120)),
+            x(64),
+            "ⅰ’s ℎ Ⓐ’t".to_owned(),
+            String::new(),
+        ];
+        for text in texts {
+            let (mut fast, mut chars) = (Vec::new(), Vec::new());
+            for_each_word(&text, |s, e| fast.push((s, e)));
+            for_each_word_in_chars(&text, |s, e| chars.push((s, e)));
+            assert_eq!(fast, chars, "{text:?}");
+        }
+    }
+
+    #[test]
     fn the_bitmap_splits_as_the_characters_do() {
         // Pseudo-random texts of every length to 300 (across the 64-byte words of the
         // bitmap), from alphabets thick with apostrophes and "s": ASCII, then with letters,
         // digits and marks beyond it of two, three and four bytes.
         let ascii: Vec<char> = "aZs S19 ''.-'s\x7f\t".chars().collect();
-        let mixed: Vec<char> = "aZs S1 ''.-'s\t’’s é—ß“٣€𝔸🙂\u{2018}".chars().collect();
+        let mixed: Vec<char> = "aZs S1 ''.-'s\t’’s é—ß“٣€𝔸🙂\u{2018}ⅰℎ".chars().collect();
         let mut seed = 0x2545_f491_4f6c_dd1du64;
         for alphabet in [ascii, mixed] {
             for len in 0..300 {

@@ -314,11 +314,11 @@ fn json_str(out: &mut Vec<u8>, text: &str) {
     let mut copied = 0;
     let mut at = 0;
     while at < bytes.len() {
-        if let Some(block) = bytes.get(at..at + 32) {
-            if clean(block.try_into().expect("32 bytes")) {
-                at += 32;
-                continue;
-            }
+        if let Some(block) = bytes.get(at..at + 32)
+            && clean(block.try_into().expect("32 bytes"))
+        {
+            at += 32;
+            continue;
         }
         let end = (at + 32).min(bytes.len());
         while at < end {
@@ -479,7 +479,7 @@ fn count_field<'a>(
     terms: &[u32],
     tally: &mut [u32],
     room: &'a mut Vec<(u32, u32)>,
-) -> &'a mut [(u32, u32)] {
+) -> &'a [(u32, u32)] {
     if room.len() < terms.len() {
         room.resize(terms.len(), (0, 0));
     }
@@ -749,8 +749,7 @@ fn write_shards_with<P: PairPosting>(
                             continue;
                         }
                         let factor = length_factor(doc.terms[f].len() as u32, averages[f]);
-                        for &mut (t, tf) in count_field(&doc.terms[f], &mut tally, &mut field_runs)
-                        {
+                        for &(t, tf) in count_field(&doc.terms[f], &mut tally, &mut field_runs) {
                             let tf = tf as f32;
                             let bm25 = weights[f][t as usize] * (tf / (tf + factor));
                             let score = field.boost() * bm25;
