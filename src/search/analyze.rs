@@ -252,7 +252,7 @@ fn finish_word(
         if tail == end || !bits.is_set(tail) {
             break;
         }
-        let tail_end = bits.next(tail, false).unwrap_or(b.len());
+        let tail_end = bits.next_clear(tail).unwrap_or(b.len());
         if tail_end == tail + 1 && b[tail].eq_ignore_ascii_case(&b's') {
             f(start, end);
             return tail_end;
@@ -341,14 +341,14 @@ impl AlnumBits {
         self.0.get(i / 64).is_some_and(|w| w >> (i % 64) & 1 == 1)
     }
 
-    /// The first byte at or after `from` that is (`set`) or is not a letter or digit.
-    fn next(&self, from: usize, set: bool) -> Option<usize> {
+    /// The first byte at or after `from` that is no letter or digit (`None`: the text ends
+    /// first, at a block's end).
+    fn next_clear(&self, from: usize) -> Option<usize> {
         let mut w = from / 64;
-        let flip = if set { 0 } else { u64::MAX };
-        let mut word = (*self.0.get(w)? ^ flip) & (u64::MAX << (from % 64));
+        let mut word = !*self.0.get(w)? & (u64::MAX << (from % 64));
         while word == 0 {
             w += 1;
-            word = *self.0.get(w)? ^ flip;
+            word = !*self.0.get(w)?;
         }
         Some(w * 64 + word.trailing_zeros() as usize)
     }
