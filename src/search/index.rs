@@ -87,8 +87,19 @@ impl SearchIndex {
 
     /// The index of `docs` kept under `root/.procbook/search/`: opened if it is of these
     /// documents, else built afresh (and swapped in whole).
+    ///
+    /// One process at a time looks at the index and builds it, under a lock on
+    /// `.procbook/search/lock` (released when this returns): two searches started together
+    /// would otherwise both build it, and one remove the files the other was opening.
     pub fn open_or_build(root: &Path, corpus: &Corpus) -> tantivy::Result<SearchIndex> {
         let dir = root.join(crate::history::cache::CACHE_DIR).join(DIR);
+        std::fs::create_dir_all(&dir)?;
+        let lock = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(dir.join("lock"))?;
+        lock.lock()?;
         let print = fingerprint(corpus);
         let stamp = dir.join("fingerprint");
         if std::fs::read_to_string(&stamp).is_ok_and(|s| s == print)
@@ -396,4 +407,43 @@ pub fn snippet(text: &str, terms: &[String], analyzer: &Analyzer) -> String {
         out.push_str(" …");
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::search::SearchDoc;
+
+    #[test]
+    fn searches_started_together_share_one_index_and_all_find() {
+        let doc = |terms: Vec<u32>| SearchDoc {
+            chapter: 0,
+            anchor: None,
+            section_title: String::new(),
+            text: "".into(),
+            terms: [vec![0], vec![], vec![], terms, vec![]],
+        };
+        let corpus = Corpus {
+            docs: (0..200).map(|d| doc(vec![1, 2, d % 3 + 1])).collect(),
+            vocabulary: ["plan", "care", "review", "visit"]
+                .map(String::from)
+                .to_vec(),
+        };
+        for _ in 0..6 {
+            let root = tempfile::tempdir().unwrap();
+            let found: Vec<usize> = std::thread::scope(|s| {
+                let searches: Vec<_> = (0..4)
+                    .map(|_| {
+                        s.spawn(|| {
+                            let index = SearchIndex::open_or_build(root.path(), &corpus)
+                                .expect("opened or built");
+                            index.search("care", 1000).expect("searched").len()
+                        })
+                    })
+                    .collect();
+                searches.into_iter().map(|h| h.join().unwrap()).collect()
+            });
+            assert_eq!(found, [200; 4]);
+        }
+    }
 }
