@@ -361,34 +361,36 @@ pub fn build_with(
         cache_update,
         mut diagnostics,
     } = prepare_with(options, memo.as_deref_mut())?;
-    let theme = match phase("theme", || {
-        load_theme(root, &manual.config.theme, memo.as_deref_mut())
-    }) {
-        Ok(theme) => Some(theme),
-        Err(d) => {
-            diagnostics.push(d);
-            None
-        }
-    };
-    let statics = match static_files(root) {
-        Ok(files) => files,
-        Err(d) => {
-            diagnostics.push(d);
-            Vec::new()
-        }
-    };
     if diagnostics.has_errors() {
         return Err(diagnostics);
     }
-    let theme = theme.expect("no errors, so the theme loaded");
     let info = RenderInfo {
         today: options.today,
     };
     // The pages and the search index are made side by side: each is parallel within, but
-    // each also has stretches that are not, which the other fills.
+    // each also has stretches that are not, which the other fills. The search starts at once;
+    // the pages once the theme (read on one thread) is loaded.
     let (pages, search) = rayon::join(
         || {
-            phase("render pages", || {
+            let theme = phase("theme", || {
+                load_theme(root, &manual.config.theme, memo.as_deref_mut())
+            });
+            let mut problems = Vec::new();
+            let statics = static_files(root).unwrap_or_else(|d| {
+                problems.push(d);
+                Vec::new()
+            });
+            let theme = match theme {
+                Ok(theme) => theme,
+                Err(d) => {
+                    problems.push(d);
+                    return Err(problems);
+                }
+            };
+            if !problems.is_empty() {
+                return Err(problems);
+            }
+            let mut files = phase("render pages", || {
                 render_site(
                     &manual,
                     &rendered,
@@ -398,6 +400,9 @@ pub fn build_with(
                     memo.map(|m| &mut m.pages),
                 )
             })
+            .map_err(|d| vec![d])?;
+            files.extend(statics);
+            Ok(files)
         },
         || {
             options
@@ -405,11 +410,10 @@ pub fn build_with(
                 .then(|| search_files(root, options.site.as_deref(), &manual, &rendered))
         },
     );
-    let mut files = pages.map_err(|d| {
-        diagnostics.push(d);
+    let mut files = pages.map_err(|problems| {
+        diagnostics.extend(problems);
         diagnostics.clone()
     })?;
-    files.extend(statics);
     let (search_files, search_cache) = search.unzip();
     files.extend(search_files.into_iter().flatten());
     Ok(Site {
