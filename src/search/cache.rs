@@ -335,6 +335,8 @@ fn encode_into(
         _ => Numbers::of(corpus),
     };
     let width = numbers.width();
+    // Whether every term's number is its id.
+    let identity = numbers.of.iter().enumerate().all(|(i, &n)| n == i as u32);
     let previous = previous.filter(|p| {
         numbers.kept_as_they_are()
             && p.width == width
@@ -388,17 +390,28 @@ fn encode_into(
             for field in fields {
                 put_u32(&mut out, field.len());
             }
-            let ids = fields.iter().flatten();
-            let start = out.len();
-            out.resize(start + width * ids.clone().count(), 0);
-            let numbers = ids.map(|&t| numbers.of[t as usize]);
-            if width == 2 {
-                for (to, n) in out[start..].chunks_exact_mut(2).zip(numbers) {
-                    to.copy_from_slice(&(n as u16).to_le_bytes());
-                }
-            } else {
-                for (to, n) in out[start..].chunks_exact_mut(4).zip(numbers) {
-                    to.copy_from_slice(&n.to_le_bytes());
+            for field in fields {
+                let start = out.len();
+                out.resize(start + width * field.len(), 0);
+                let to = &mut out[start..];
+                match (width, identity) {
+                    // Each id as it is, two bytes of it: a loop the compiler makes into vector
+                    // instructions (most caches are saved so).
+                    (2, true) => {
+                        for (to, &t) in to.chunks_exact_mut(2).zip(field) {
+                            to.copy_from_slice(&(t as u16).to_le_bytes());
+                        }
+                    }
+                    (2, false) => {
+                        for (to, &t) in to.chunks_exact_mut(2).zip(field) {
+                            to.copy_from_slice(&(numbers.of[t as usize] as u16).to_le_bytes());
+                        }
+                    }
+                    _ => {
+                        for (to, &t) in to.chunks_exact_mut(4).zip(field) {
+                            to.copy_from_slice(&numbers.of[t as usize].to_le_bytes());
+                        }
+                    }
                 }
             }
         }
