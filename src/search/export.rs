@@ -632,40 +632,25 @@ fn write_shards(corpus: &Corpus) -> (Vec<OutputFile>, Vec<(String, String, Strin
     let bits = |count: usize| u32::BITS - (count.max(1) as u32 - 1).leading_zeros();
     let (rank_bits, doc_bits) = (bits(corpus.vocabulary.len()), bits(corpus.docs.len()));
     if rank_bits + doc_bits <= 32 && doc_bits < 32 {
-        write_shards_with::<u32>(
-            corpus,
-            PairLayout {
-                doc_bits,
-                rank_bits,
-            },
-        )
+        write_shards_with::<u32>(corpus, PairLayout { doc_bits })
     } else {
-        write_shards_with::<u64>(
-            corpus,
-            PairLayout {
-                doc_bits: 32,
-                rank_bits,
-            },
-        )
+        write_shards_with::<u64>(corpus, PairLayout { doc_bits: 32 })
     }
 }
 
 /// Where a pair posting's parts are: the document in the low `doc_bits`, the second word's
-/// rank in the `rank_bits` above.
+/// rank in the bits above.
 #[derive(Clone, Copy)]
 struct PairLayout {
     doc_bits: u32,
-    rank_bits: u32,
 }
 
-/// A pair's posting: the second word's rank above the document, in one number, so that the
-/// numbers sort by rank, then document.
-trait PairPosting: Copy + Ord + Default + Send + Sync {
+/// A pair's posting: the second word's rank and the document, in one number (half the memory
+/// of two where both fit in 32 bits).
+trait PairPosting: Copy + Default + Send + Sync {
     fn new(second: u32, doc: u32, layout: PairLayout) -> Self;
     fn second(self, layout: PairLayout) -> u32;
     fn doc(self, layout: PairLayout) -> u32;
-    /// The byte of the number that starts at bit `shift`.
-    fn byte_at(self, shift: u32) -> usize;
 }
 
 macro_rules! pair_posting {
@@ -679,9 +664,6 @@ macro_rules! pair_posting {
             }
             fn doc(self, layout: PairLayout) -> u32 {
                 (self & ((1 << layout.doc_bits) - 1)) as u32
-            }
-            fn byte_at(self, shift: u32) -> usize {
-                ((self >> shift) & 0xff) as usize
             }
         }
     };
@@ -785,30 +767,11 @@ fn write_shards_with<P: PairPosting>(
         starts: word_starts,
         items: word_items,
     };
-    // Pairs are grouped by the first word's rank; each group is sorted by the second's rank
-    // and the document, as one number (`PairPosting`).
-    let mut pairs = Grouped {
+    // Pairs are grouped by the first word's rank, in document order within each group.
+    let pairs = Grouped {
         starts: pair_starts,
         items: pair_items,
     };
-    phase("    search pair sort", || {
-        let mut groups: Vec<&mut [P]> = Vec::with_capacity(n);
-        let mut rest = pairs.items.as_mut_slice();
-        for g in 0..n {
-            let (group, tail) = rest.split_at_mut(pairs.starts[g + 1] - pairs.starts[g]);
-            groups.push(group);
-            rest = tail;
-        }
-        // A few stretches of groups per thread, each with one room to sort in (not one per
-        // piece of work rayon would cut: each takes memory the process has not touched yet).
-        let stretch = n.div_ceil(rayon::current_num_threads() * 4).max(1);
-        groups.par_chunks_mut(stretch).for_each(|stretch| {
-            let mut room = SortRoom::default();
-            for g in stretch {
-                sort_by_second(g, &mut room, layout);
-            }
-        });
-    });
 
     // Each term's entry, made in parallel over runs of ranks, each run cutting its own shards.
     let postings = Postings {
@@ -827,7 +790,9 @@ fn write_shards_with<P: PairPosting>(
     let runs: Vec<ShardWriter> = phase("    search entries and shards", || {
         ranges
             .into_par_iter()
-            .map(|range| postings.shards(range))
+            .map_init(PairRoom::default, |room, range| {
+                postings.shards(range, room)
+            })
             .collect()
     });
     ShardWriter::files(runs, &ranks)
@@ -843,74 +808,99 @@ fn rank_runs(words: &[usize], pairs: &[usize], count: usize) -> Vec<Range<usize>
     super::balanced_runs(&volumes, count)
 }
 
-/// Room to sort groups of pairs in: a copy of the group, and a count for each rank.
+/// Room to make one word's pair entries in (`PairRoom::entries`), kept for the next.
 #[derive(Default)]
-struct SortRoom<P> {
-    copy: Vec<P>,
-    counts: Vec<u32>,
+struct PairRoom {
+    /// By the second word's rank: its documents (each once), its postings' bytes, the last
+    /// document seen, and where its next posting goes in `bytes`.
+    per: Vec<[u32; 4]>,
+    /// The second words' ranks seen, in order once the postings are counted.
+    seconds: Vec<u32>,
+    /// The entries, one after another, and where each ends.
+    bytes: Vec<u8>,
+    ends: Vec<usize>,
 }
 
-/// Ranks of up to this many bits are sorted in one pass, by the whole rank, when a group has
-/// enough pairs to be worth a count for every rank.
-const ONE_PASS_BITS: u32 = 12;
-
-/// Sorts a group of pairs (`PairPosting`s) whose documents are in order: a counting sort on
-/// the rank (in one pass where the ranks are few, else a byte at a time), which keeps the
-/// documents' order, so that the group ends sorted as numbers are.
-fn sort_by_second<P: PairPosting>(group: &mut [P], room: &mut SortRoom<P>, layout: PairLayout) {
-    if group.len() <= 64 {
-        group.sort_unstable();
-        return;
-    }
-    let ranks = 1usize << layout.rank_bits;
-    if layout.rank_bits <= ONE_PASS_BITS && group.len() >= ranks / 4 {
-        room.copy.clear();
-        room.copy.extend_from_slice(group);
-        let at = &mut room.counts;
-        at.clear();
-        at.resize(ranks, 0);
-        for &x in &room.copy {
-            at[x.second(layout) as usize] += 1;
+impl PairRoom {
+    /// The entries of the pairs that start with the word of rank `first`, from `group`, its
+    /// pairs in document order: for each second word, in rank order, the pair's term, its
+    /// documents (each once, however often the pair is there) as document frequency and
+    /// posting count, and their gaps as varints; each handed to `push` with its key.
+    ///
+    /// Two passes over the group: one counts each pair's documents and bytes, so that every
+    /// entry has its place; the other writes each posting in its place. (The pairs are never
+    /// sorted by their second word.)
+    fn entries<P: PairPosting>(
+        &mut self,
+        first: u32,
+        group: &[P],
+        layout: PairLayout,
+        ranks: &Ranks,
+        mut push: impl FnMut(TermKey, &[u8]),
+    ) {
+        const DOCS: usize = 0;
+        const BYTES: usize = 1;
+        const LAST: usize = 2;
+        const AT: usize = 3;
+        if self.per.len() < ranks.order.len() {
+            self.per.resize(ranks.order.len(), [0; 4]);
         }
-        let mut sum = 0;
-        for slot in at.iter_mut() {
-            sum += std::mem::replace(slot, sum);
+        let per = &mut self.per;
+        for &p in group {
+            let (second, doc) = (p.second(layout), p.doc(layout));
+            let e = &mut per[second as usize];
+            if e[DOCS] == 0 {
+                self.seconds.push(second);
+            } else if e[LAST] == doc {
+                continue;
+            }
+            e[BYTES] += varint_len(doc - e[LAST]);
+            e[DOCS] += 1;
+            e[LAST] = doc;
         }
-        for &x in &room.copy {
-            let slot = &mut at[x.second(layout) as usize];
-            group[*slot as usize] = x;
-            *slot += 1;
+        self.seconds.sort_unstable();
+        let mut term = String::new();
+        self.bytes.clear();
+        self.ends.clear();
+        for &second in &self.seconds {
+            let e = &mut per[second as usize];
+            ranks.text(
+                TermKey {
+                    first,
+                    second: Some(second),
+                },
+                &mut term,
+            );
+            start_entry(&mut self.bytes, &term, e[DOCS], e[DOCS] as usize);
+            e[AT] = self.bytes.len() as u32;
+            self.bytes.resize(self.bytes.len() + e[BYTES] as usize, 0);
+            self.ends.push(self.bytes.len());
+            (e[DOCS], e[LAST]) = (0, 0);
         }
-        return;
-    }
-    room.copy.clear();
-    room.copy.resize(group.len(), P::default());
-    let (mut from, mut to) = (&mut *group, room.copy.as_mut_slice());
-    let mut in_group = true;
-    let ranks = layout.doc_bits..layout.doc_bits + layout.rank_bits.max(1);
-    for shift in ranks.step_by(8) {
-        let mut at = [0usize; 256];
-        for &x in from.iter() {
-            at[x.byte_at(shift)] += 1;
+        for &p in group {
+            let (second, doc) = (p.second(layout), p.doc(layout));
+            let e = &mut per[second as usize];
+            // `DOCS` now counts the postings written.
+            if e[DOCS] != 0 && e[LAST] == doc {
+                continue;
+            }
+            let at = e[AT] as usize;
+            e[AT] += put_varint(&mut self.bytes[at..], doc - e[LAST]);
+            e[DOCS] += 1;
+            e[LAST] = doc;
         }
-        if at.contains(&from.len()) {
-            // One value of this byte for all: nothing moves.
-            continue;
+        let mut start = 0;
+        for (&second, &end) in self.seconds.iter().zip(&self.ends) {
+            debug_assert_eq!(per[second as usize][AT] as usize, end);
+            per[second as usize] = [0; 4];
+            let key = TermKey {
+                first,
+                second: Some(second),
+            };
+            push(key, &self.bytes[start..end]);
+            start = end;
         }
-        let mut sum = 0;
-        for slot in &mut at {
-            sum += std::mem::replace(slot, sum);
-        }
-        for &x in from.iter() {
-            let slot = &mut at[x.byte_at(shift)];
-            to[*slot] = x;
-            *slot += 1;
-        }
-        std::mem::swap(&mut from, &mut to);
-        in_group = !in_group;
-    }
-    if !in_group {
-        to.copy_from_slice(from);
+        self.seconds.clear();
     }
 }
 
@@ -930,11 +920,10 @@ impl<P: PairPosting> Postings<'_, P> {
     /// The shards of the terms whose ranks are in `range`: each word's entry, then those of
     /// the pairs that start with it. Each entry is made in one buffer, kept for the next, and
     /// copied into its shard.
-    fn shards(&self, range: std::ops::Range<usize>) -> ShardWriter {
+    fn shards(&self, range: std::ops::Range<usize>, room: &mut PairRoom) -> ShardWriter {
         let (words, pairs, ranks) = (&self.words, &self.pairs, self.ranks);
         let mut shards = ShardWriter::default();
         let mut bytes = Vec::new();
-        let mut term = String::new();
         for r in range {
             let first = r as u32;
             let postings = words.group(r);
@@ -954,30 +943,9 @@ impl<P: PairPosting> Postings<'_, P> {
                 };
                 shards.push(key, &bytes);
             }
-            let layout = self.layout;
-            for same in pairs
-                .group(r)
-                .chunk_by(|a, b| a.second(layout) == b.second(layout))
-            {
-                let key = TermKey {
-                    first,
-                    second: Some(same[0].second(layout)),
-                };
-                // A document can have the same pair more than once.
-                let count = 1 + same.windows(2).filter(|w| w[0] != w[1]).count();
-                ranks.text(key, &mut term);
-                bytes.clear();
-                start_entry(&mut bytes, &term, count as u32, count);
-                let mut previous = None;
-                for &p in same {
-                    let doc = p.doc(layout);
-                    if previous != Some(doc) {
-                        varint(&mut bytes, doc - previous.unwrap_or(0));
-                        previous = Some(doc);
-                    }
-                }
-                shards.push(key, &bytes);
-            }
+            room.entries(first, pairs.group(r), self.layout, ranks, |key, entry| {
+                shards.push(key, entry)
+            });
         }
         shards.flush();
         shards
@@ -1004,6 +972,23 @@ fn varint(out: &mut Vec<u8>, mut n: u32) {
         n >>= 7;
     }
     out.push(n as u8);
+}
+
+/// `varint` into `out`, which has room for it; its length.
+fn put_varint(out: &mut [u8], mut n: u32) -> u32 {
+    let mut len = 0;
+    while n >= 0x80 {
+        out[len] = (n as u8) | 0x80;
+        n >>= 7;
+        len += 1;
+    }
+    out[len] = n as u8;
+    len as u32 + 1
+}
+
+/// The length of `n` as a varint.
+fn varint_len(n: u32) -> u32 {
+    (u32::BITS - (n | 1).leading_zeros()).div_ceil(7)
 }
 
 #[cfg(test)]
@@ -1049,20 +1034,8 @@ mod tests {
             })
             .collect();
         let corpus = Corpus { docs, vocabulary };
-        let narrow = write_shards_with::<u32>(
-            &corpus,
-            PairLayout {
-                doc_bits: 6,
-                rank_bits: 3,
-            },
-        );
-        let wide = write_shards_with::<u64>(
-            &corpus,
-            PairLayout {
-                doc_bits: 32,
-                rank_bits: 3,
-            },
-        );
+        let narrow = write_shards_with::<u32>(&corpus, PairLayout { doc_bits: 6 });
+        let wide = write_shards_with::<u64>(&corpus, PairLayout { doc_bits: 32 });
         assert_eq!(narrow.1, wide.1);
         let bytes =
             |files: &[OutputFile]| files.iter().map(|f| f.bytes.to_vec()).collect::<Vec<_>>();
@@ -1241,7 +1214,7 @@ mod tests {
     }
 
     #[test]
-    fn pairs_sorted_by_their_second_word_end_as_a_plain_sort_leaves_them() {
+    fn a_word_s_pair_entries_are_each_pair_s_documents_once_in_the_order_of_its_second_word() {
         let mut seed = 0x9e37_79b9_7f4a_7c15u64;
         let mut next = move || {
             seed ^= seed << 13;
@@ -1249,61 +1222,112 @@ mod tests {
             seed ^= seed << 17;
             seed
         };
-        fn check<P: PairPosting + std::fmt::Debug>(
-            docs: &[u32],
-            seconds: &[u32],
+        let vocabulary: Vec<String> = (0..300).map(|i| format!("w{i:03}")).collect();
+        let ranks = Ranks::new(&vocabulary);
+        // The entries as sorting the pairs by second word and document would make them.
+        fn expected<P: PairPosting>(
+            first: u32,
+            group: &[P],
             layout: PairLayout,
-        ) {
-            let mut group: Vec<P> = docs
-                .iter()
-                .zip(seconds)
-                .map(|(&doc, &second)| P::new(second, doc, layout))
-                .collect();
-            let mut expected: Vec<(u32, u32)> =
-                seconds.iter().copied().zip(docs.iter().copied()).collect();
-            expected.sort_unstable();
-            sort_by_second(&mut group, &mut SortRoom::default(), layout);
-            let sorted: Vec<(u32, u32)> = group
+            ranks: &Ranks,
+        ) -> Vec<Vec<u8>> {
+            let mut sorted: Vec<(u32, u32)> = group
                 .iter()
                 .map(|p| (p.second(layout), p.doc(layout)))
                 .collect();
+            sorted.sort_unstable();
+            sorted.dedup();
+            let mut term = String::new();
+            sorted
+                .chunk_by(|a, b| a.0 == b.0)
+                .map(|same| {
+                    ranks.text(
+                        TermKey {
+                            first,
+                            second: Some(same[0].0),
+                        },
+                        &mut term,
+                    );
+                    let mut entry = Vec::new();
+                    start_entry(&mut entry, &term, same.len() as u32, same.len());
+                    let mut previous = 0;
+                    for &(_, doc) in same {
+                        varint(&mut entry, doc - previous);
+                        previous = doc;
+                    }
+                    entry
+                })
+                .collect()
+        }
+        fn check<P: PairPosting>(
+            group: &[P],
+            layout: PairLayout,
+            ranks: &Ranks,
+            room: &mut PairRoom,
+        ) {
+            let first = 7;
+            let mut made = Vec::new();
+            room.entries(first, group, layout, ranks, |key, entry| {
+                assert_eq!((key.first, key.second.is_some()), (first, true));
+                made.push(entry.to_vec());
+            });
             assert_eq!(
-                sorted,
-                expected,
-                "{} pairs, {} rank bits",
-                docs.len(),
-                layout.rank_bits
+                made,
+                expected(first, group, layout, ranks),
+                "{} pairs",
+                group.len()
             );
         }
-        // Groups small and large, with ranks of one, two and three bytes, some all alike, in
-        // 64-bit postings and in 32-bit ones of 16-bit documents; sorted in one pass (few
-        // ranks, or enough pairs for a count of each) and a byte at a time.
-        let cases = [
-            (10, 8),
-            (65, 3),
-            (300, 8),
-            (1000, 12),
-            (3000, 12),
-            (600, 11),
-            (5000, 20),
-            (700, 1),
-        ];
-        for (len, bits) in cases {
-            let mut docs: Vec<u32> = (0..len).map(|_| (next() % 50_000) as u32).collect();
+        // Groups empty, small and large, over few second words and many, with documents
+        // close together and far apart (gaps of one byte to four), each document often there
+        // more than once; one room for all, as a run of ranks has.
+        let mut room = PairRoom::default();
+        for (len, seconds, spread) in [
+            (0, 1, 1),
+            (1, 1, 1),
+            (40, 3, 2),
+            (500, 300, 5),
+            (3000, 20, 200),
+            (2000, 300, 3_000_000),
+            (700, 1, 1),
+        ] {
+            let mut docs: Vec<u32> = (0..len).map(|_| (next() % spread) as u32).collect();
             docs.sort_unstable();
-            let seconds: Vec<u32> = (0..len).map(|_| (next() % (1 << bits)) as u32).collect();
-            let wide = PairLayout {
-                doc_bits: 32,
-                rank_bits: bits,
-            };
-            check::<u64>(&docs, &seconds, wide);
-            if bits <= 16 {
-                let narrow = PairLayout {
-                    doc_bits: 16,
-                    rank_bits: bits,
-                };
-                check::<u32>(&docs, &seconds, narrow);
+            let pairs: Vec<(u32, u32)> = docs
+                .iter()
+                .map(|&d| ((next() % seconds) as u32, d))
+                .collect();
+            let wide = PairLayout { doc_bits: 32 };
+            let group: Vec<u64> = pairs.iter().map(|&(s, d)| u64::new(s, d, wide)).collect();
+            check(&group, wide, &ranks, &mut room);
+            if spread < 1 << 22 {
+                let narrow = PairLayout { doc_bits: 22 };
+                let group: Vec<u32> = pairs.iter().map(|&(s, d)| u32::new(s, d, narrow)).collect();
+                check(&group, narrow, &ranks, &mut room);
             }
+        }
+    }
+
+    #[test]
+    fn varint_lengths_are_the_bytes_written() {
+        for n in [
+            0,
+            1,
+            127,
+            128,
+            16_383,
+            16_384,
+            2_097_151,
+            2_097_152,
+            1 << 28,
+            u32::MAX,
+        ] {
+            let mut out = Vec::new();
+            varint(&mut out, n);
+            let mut room = [0u8; 5];
+            assert_eq!(put_varint(&mut room, n), out.len() as u32, "{n}");
+            assert_eq!(room[..out.len()], out[..], "{n}");
+            assert_eq!(varint_len(n), out.len() as u32, "{n}");
         }
     }
 }
