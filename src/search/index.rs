@@ -446,4 +446,38 @@ mod tests {
             assert_eq!(found, [200; 4]);
         }
     }
+
+    #[test]
+    fn a_search_keeps_its_index_while_a_changed_manual_s_search_builds_the_next() {
+        let doc = |terms: Vec<u32>| SearchDoc {
+            chapter: 0,
+            anchor: None,
+            section_title: String::new(),
+            text: "".into(),
+            terms: [vec![0], vec![], vec![], terms, vec![]],
+        };
+        let vocabulary: Vec<String> = ["plan", "care", "review", "visit"]
+            .map(String::from)
+            .to_vec();
+        let before = Corpus {
+            docs: (0..200).map(|_| doc(vec![1, 2])).collect(),
+            vocabulary: vocabulary.clone(),
+        };
+        let after = Corpus {
+            docs: (0..50).map(|_| doc(vec![3])).collect(),
+            vocabulary,
+        };
+        let root = tempfile::tempdir().unwrap();
+        let first = SearchIndex::open_or_build(root.path(), &before).unwrap();
+        assert_eq!(first.search("care", 1000).unwrap().len(), 200);
+        // The manual changed: the next search builds a new index and removes the old one's
+        // files, which the first has open.
+        let second = SearchIndex::open_or_build(root.path(), &after).unwrap();
+        assert_eq!(second.search("visit", 1000).unwrap().len(), 50);
+        assert_eq!(second.search("care", 1000).unwrap().len(), 0);
+        // The first still answers, from the index it opened.
+        let found = first.search("care", 1000).unwrap();
+        assert_eq!(found.len(), 200);
+        assert!(found.iter().all(|&(d, _)| d < 200));
+    }
 }
