@@ -578,56 +578,41 @@ struct RunCounts {
     pairs: Vec<u32>,
 }
 
-/// What the first pass keeps of one term, in one line of the processor's cache (so that
-/// counting a word touches one place): the last document (+ 1) it was counted in, for each
-/// word field (`SEEN`) and for any (`SEEN_ANY`); its document frequency in each word field
-/// (`DOC_FREQ`); its number of documents (`DOCS`); the pairs that start with it (`PAIRS`).
-#[derive(Clone, Copy, Default)]
-#[repr(C, align(64))]
-struct Tally([u32; 16]);
-
-impl Tally {
-    const SEEN: usize = 0;
-    const SEEN_ANY: usize = 5;
-    const DOC_FREQ: usize = 6;
-    const DOCS: usize = 11;
-    const PAIRS: usize = 12;
-}
-
 impl RunCounts {
     fn of(corpus: &Corpus, run: Range<usize>) -> RunCounts {
         let n = corpus.vocabulary.len();
-        let mut tally = vec![Tally::default(); n];
-        let mut total = [0u64; 5];
+        let mut counts = RunCounts {
+            doc_freq: vec![vec![0; n]; Field::WORDS.len()],
+            total: [0; 5],
+            docs: vec![0; n],
+            pairs: vec![0; n],
+        };
+        // The last document (+ 1) each term was counted in, for each word field and for any.
+        let mut seen = vec![[0u32; 6]; n];
         for d in run {
             let doc = &corpus.docs[d];
             let stamp = d as u32 + 1;
             for (f, terms) in doc.terms.iter().enumerate() {
-                total[f] += terms.len() as u64;
-                // Each pair's first term: every term of a paired field but its last.
-                let paired = super::PAIRED.iter().any(|p| *p as usize == f);
+                counts.total[f] += terms.len() as u64;
+                let doc_freq = &mut counts.doc_freq[f];
                 for &t in terms {
                     // Counted without a branch: whether a term is new to the document is as
                     // good as a coin toss to predict.
-                    let e = &mut tally[t as usize].0;
-                    e[Tally::DOC_FREQ + f] += u32::from(e[Tally::SEEN + f] != stamp);
-                    e[Tally::DOCS] += u32::from(e[Tally::SEEN_ANY] != stamp);
-                    e[Tally::PAIRS] += u32::from(paired);
-                    (e[Tally::SEEN + f], e[Tally::SEEN_ANY]) = (stamp, stamp);
+                    let (t, seen) = (t as usize, &mut seen[t as usize]);
+                    doc_freq[t] += u32::from(seen[f] != stamp);
+                    counts.docs[t] += u32::from(seen[5] != stamp);
+                    (seen[f], seen[5]) = (stamp, stamp);
                 }
-                if paired && let Some(&last) = terms.last() {
-                    tally[last as usize].0[Tally::PAIRS] -= 1;
+            }
+            // Each pair's first term: every term of a paired field but its last.
+            for f in super::PAIRED {
+                let terms = &doc.terms[f as usize];
+                for &a in &terms[..terms.len().saturating_sub(1)] {
+                    counts.pairs[a as usize] += 1;
                 }
             }
         }
-        RunCounts {
-            doc_freq: (0..Field::WORDS.len())
-                .map(|f| tally.iter().map(|e| e.0[Tally::DOC_FREQ + f]).collect())
-                .collect(),
-            total,
-            docs: tally.iter().map(|e| e.0[Tally::DOCS]).collect(),
-            pairs: tally.iter().map(|e| e.0[Tally::PAIRS]).collect(),
-        }
+        counts
     }
 }
 
