@@ -414,15 +414,19 @@ mod tests {
     use super::*;
     use crate::search::SearchDoc;
 
-    #[test]
-    fn searches_started_together_share_one_index_and_all_find() {
-        let doc = |terms: Vec<u32>| SearchDoc {
+    /// A document whose title is term 0 and whose text is `terms`.
+    fn doc(terms: Vec<u32>) -> SearchDoc {
+        SearchDoc {
             chapter: 0,
             anchor: None,
             section_title: String::new(),
             text: "".into(),
             terms: [vec![0], vec![], vec![], terms, vec![]],
-        };
+        }
+    }
+
+    #[test]
+    fn searches_started_together_share_one_index_and_all_find() {
         let corpus = Corpus {
             docs: (0..200).map(|d| doc(vec![1, 2, d % 3 + 1])).collect(),
             vocabulary: ["plan", "care", "review", "visit"]
@@ -449,13 +453,6 @@ mod tests {
 
     #[test]
     fn a_search_keeps_its_index_while_a_changed_manual_s_search_builds_the_next() {
-        let doc = |terms: Vec<u32>| SearchDoc {
-            chapter: 0,
-            anchor: None,
-            section_title: String::new(),
-            text: "".into(),
-            terms: [vec![0], vec![], vec![], terms, vec![]],
-        };
         let vocabulary: Vec<String> = ["plan", "care", "review", "visit"]
             .map(String::from)
             .to_vec();
