@@ -361,9 +361,9 @@ pub fn build_with(
         cache_update,
         mut diagnostics,
     } = prepare_with(options, memo.as_deref_mut())?;
-    if diagnostics.has_errors() {
-        return Err(diagnostics);
-    }
+    // With errors already, the theme and `static/` are still read, so that their errors are
+    // reported with the rest; nothing is made.
+    let failed = diagnostics.has_errors();
     let info = RenderInfo {
         today: options.today,
     };
@@ -372,24 +372,19 @@ pub fn build_with(
     // the pages once the theme (read on one thread) is loaded.
     let (pages, search) = rayon::join(
         || {
+            let mut problems = Vec::new();
             let theme = phase("theme", || {
                 load_theme(root, &manual.config.theme, memo.as_deref_mut())
-            });
-            let mut problems = Vec::new();
+            })
+            .map_err(|d| problems.push(d))
+            .ok();
             let statics = static_files(root).unwrap_or_else(|d| {
                 problems.push(d);
                 Vec::new()
             });
-            let theme = match theme {
-                Ok(theme) => theme,
-                Err(d) => {
-                    problems.push(d);
-                    return Err(problems);
-                }
-            };
-            if !problems.is_empty() {
+            let Some(theme) = theme.filter(|_| problems.is_empty() && !failed) else {
                 return Err(problems);
-            }
+            };
             let mut files = phase("render pages", || {
                 render_site(
                     &manual,
@@ -405,8 +400,7 @@ pub fn build_with(
             Ok(files)
         },
         || {
-            options
-                .search
+            (options.search && !failed)
                 .then(|| search_files(root, options.site.as_deref(), &manual, &rendered))
         },
     );

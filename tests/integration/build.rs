@@ -205,6 +205,32 @@ fn a_broken_override_template_is_reported_by_file() {
 }
 
 #[test]
+fn a_broken_template_is_reported_with_the_content_s_errors_in_one_run() {
+    let t = ManualTest::fixture("theme-override");
+    t.write(
+        "themes/default/templates/chapter.html",
+        "{% extends \"base.html\" %}{% block content %}{{ chapter.title {% endblock content %}",
+    );
+    t.write(
+        "content/01-p/02-untitled.md",
+        "---\nsummary: No title here.\n---\nText.\n",
+    );
+    let run = t.run(&["build"]);
+    assert_eq!(run.status, 1);
+    for expected in [
+        "--> themes/default/templates/chapter.html",
+        "error: this chapter has no title\n  --> content/01-p/02-untitled.md",
+    ] {
+        assert!(
+            run.stderr.contains(expected),
+            "missing {expected:?} in:\n{}",
+            run.stderr
+        );
+    }
+    assert!(!t.exists("index.html"), "nothing is written");
+}
+
+#[test]
 fn the_demo_manual_builds_without_errors() {
     let t = ManualTest::demo();
     let run = t.build();
