@@ -78,6 +78,16 @@ pub fn fingerprint(corpus: &Corpus) -> String {
     hash.finalize().iter().map(|b| format!("{b:02x}")).collect()
 }
 
+/// A reader of `index` as it is now. It never reloads (tantivy's default watches the index's
+/// `meta.json` from a thread of its own and reloads when it changes), so that a search answers
+/// from the index it opened, even if a search of a changed manual replaces it meanwhile.
+fn reader(index: &Index) -> tantivy::Result<IndexReader> {
+    index
+        .reader_builder()
+        .reload_policy(tantivy::ReloadPolicy::Manual)
+        .try_into()
+}
+
 impl SearchIndex {
     /// An index of `docs` in memory.
     pub fn in_memory(corpus: &Corpus) -> tantivy::Result<SearchIndex> {
@@ -106,7 +116,7 @@ impl SearchIndex {
             && let Ok(index) = Index::open_in_dir(dir.join("index"))
         {
             let (_, fields) = schema();
-            let reader = index.reader()?;
+            let reader = reader(&index)?;
             return Ok(SearchIndex { reader, fields });
         }
         let fresh = dir.join(format!("index.new-{}", std::process::id()));
@@ -121,7 +131,7 @@ impl SearchIndex {
         std::fs::write(&stamp, &print)?;
         let index = Index::open_in_dir(&live)?;
         let (_, fields) = schema();
-        let reader = index.reader()?;
+        let reader = reader(&index)?;
         Ok(SearchIndex { reader, fields })
     }
 
@@ -178,7 +188,7 @@ impl SearchIndex {
         }
         writer.commit()?;
         writer.wait_merging_threads()?;
-        let reader = index.reader()?;
+        let reader = reader(&index)?;
         Ok(SearchIndex { reader, fields })
     }
 
@@ -465,14 +475,26 @@ mod tests {
             vocabulary,
         };
         let root = tempfile::tempdir().unwrap();
+        let live = root.path().join(".procbook/search/index");
+        let names = || -> std::collections::BTreeSet<_> {
+            std::fs::read_dir(&live)
+                .unwrap()
+                .map(|e| e.unwrap().file_name())
+                .collect()
+        };
         let first = SearchIndex::open_or_build(root.path(), &before).unwrap();
         assert_eq!(first.search("care", 1000).unwrap().len(), 200);
+        let first_files = names();
         // The manual changed: the next search builds a new index and removes the old one's
         // files, which the first has open.
         let second = SearchIndex::open_or_build(root.path(), &after).unwrap();
         assert_eq!(second.search("visit", 1000).unwrap().len(), 50);
         assert_eq!(second.search("care", 1000).unwrap().len(), 0);
-        // The first still answers, from the index it opened.
+        // The first still answers from the index it opened, whose files are gone, even after
+        // the half second in which tantivy's default reader would have reloaded the new one.
+        let gone = first_files.difference(&names()).count();
+        assert!(gone > 0, "the first index's segment files were replaced");
+        std::thread::sleep(std::time::Duration::from_millis(700));
         let found = first.search("care", 1000).unwrap();
         assert_eq!(found.len(), 200);
         assert!(found.iter().all(|&(d, _)| d < 200));
