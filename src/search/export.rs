@@ -787,11 +787,19 @@ fn write_shards_with<P: PairPosting>(
     // them), as many whatever the number of threads: a shard breaks where a run ends, and the
     // index is the same bytes on any machine.
     let ranges = rank_runs(&postings.words.starts, &postings.pairs.starts, SHARD_RUNS);
+    // The runs are taken in a stretch for each thread, with one room for its pair entries
+    // (a room holds a slot for every term: one for each piece of work rayon might cut would
+    // take memory the process has not touched yet, more of it the larger the vocabulary).
+    let stretch = ranges.len().div_ceil(rayon::current_num_threads()).max(1);
     let runs: Vec<ShardWriter> = phase("    search entries and shards", || {
         ranges
-            .into_par_iter()
-            .map_init(PairRoom::default, |room, range| {
-                postings.shards(range, room)
+            .par_chunks(stretch)
+            .flat_map_iter(|stretch| {
+                let mut room = PairRoom::default();
+                stretch
+                    .iter()
+                    .map(|range| postings.shards(range.clone(), &mut room))
+                    .collect::<Vec<_>>()
             })
             .collect()
     });
@@ -811,14 +819,24 @@ fn rank_runs(words: &[usize], pairs: &[usize], count: usize) -> Vec<Range<usize>
 /// Room to make one word's pair entries in (`PairRoom::entries`), kept for the next.
 #[derive(Default)]
 struct PairRoom {
-    /// By the second word's rank: its documents (each once), its postings' bytes, the last
-    /// document seen, and where its next posting goes in `bytes`.
-    per: Vec<[u32; 4]>,
+    /// By the second word's rank: what is known of the pair it makes with the word at hand
+    /// (all zeros between words).
+    per: Vec<PairTally>,
     /// The second words' ranks seen, in order once the postings are counted.
     seconds: Vec<u32>,
     /// The entries, one after another, and where each ends.
     bytes: Vec<u8>,
     ends: Vec<usize>,
+}
+
+/// One pair's documents (each once), its postings' bytes, the last document seen, and where its
+/// next posting goes in `PairRoom::bytes`.
+#[derive(Clone, Copy, Default)]
+struct PairTally {
+    docs: u32,
+    bytes: u32,
+    last: u32,
+    at: u32,
 }
 
 impl PairRoom {
@@ -838,25 +856,21 @@ impl PairRoom {
         ranks: &Ranks,
         mut push: impl FnMut(TermKey, &[u8]),
     ) {
-        const DOCS: usize = 0;
-        const BYTES: usize = 1;
-        const LAST: usize = 2;
-        const AT: usize = 3;
         if self.per.len() < ranks.order.len() {
-            self.per.resize(ranks.order.len(), [0; 4]);
+            self.per.resize(ranks.order.len(), PairTally::default());
         }
         let per = &mut self.per;
         for &p in group {
             let (second, doc) = (p.second(layout), p.doc(layout));
             let e = &mut per[second as usize];
-            if e[DOCS] == 0 {
+            if e.docs == 0 {
                 self.seconds.push(second);
-            } else if e[LAST] == doc {
+            } else if e.last == doc {
                 continue;
             }
-            e[BYTES] += varint_len(doc - e[LAST]);
-            e[DOCS] += 1;
-            e[LAST] = doc;
+            e.bytes += varint_len(doc - e.last);
+            e.docs += 1;
+            e.last = doc;
         }
         self.seconds.sort_unstable();
         let mut term = String::new();
@@ -871,28 +885,28 @@ impl PairRoom {
                 },
                 &mut term,
             );
-            start_entry(&mut self.bytes, &term, e[DOCS], e[DOCS] as usize);
-            e[AT] = self.bytes.len() as u32;
-            self.bytes.resize(self.bytes.len() + e[BYTES] as usize, 0);
+            start_entry(&mut self.bytes, &term, e.docs, e.docs as usize);
+            e.at = u32::try_from(self.bytes.len()).expect("a word's pair entries under 4 GB");
+            self.bytes.resize(self.bytes.len() + e.bytes as usize, 0);
             self.ends.push(self.bytes.len());
-            (e[DOCS], e[LAST]) = (0, 0);
+            (e.docs, e.last) = (0, 0);
         }
         for &p in group {
             let (second, doc) = (p.second(layout), p.doc(layout));
             let e = &mut per[second as usize];
-            // `DOCS` now counts the postings written.
-            if e[DOCS] != 0 && e[LAST] == doc {
+            // `docs` now counts the postings written.
+            if e.docs != 0 && e.last == doc {
                 continue;
             }
-            let at = e[AT] as usize;
-            e[AT] += put_varint(&mut self.bytes[at..], doc - e[LAST]);
-            e[DOCS] += 1;
-            e[LAST] = doc;
+            let at = e.at as usize;
+            e.at += put_varint(&mut self.bytes[at..], doc - e.last);
+            e.docs += 1;
+            e.last = doc;
         }
         let mut start = 0;
         for (&second, &end) in self.seconds.iter().zip(&self.ends) {
-            debug_assert_eq!(per[second as usize][AT] as usize, end);
-            per[second as usize] = [0; 4];
+            debug_assert_eq!(per[second as usize].at as usize, end);
+            per[second as usize] = PairTally::default();
             let key = TermKey {
                 first,
                 second: Some(second),
@@ -909,7 +923,7 @@ struct Postings<'a, P> {
     ranks: &'a Ranks<'a>,
     /// By rank: (document, score).
     words: Grouped<(u32, f32)>,
-    /// By the rank of the pair's first word: (second word's rank, document), sorted.
+    /// By the rank of the pair's first word: (second word's rank, document), in document order.
     pairs: Grouped<P>,
     layout: PairLayout,
     /// By term id: document frequency summed over the word fields (it orders a prefix's terms).
@@ -918,8 +932,8 @@ struct Postings<'a, P> {
 
 impl<P: PairPosting> Postings<'_, P> {
     /// The shards of the terms whose ranks are in `range`: each word's entry, then those of
-    /// the pairs that start with it. Each entry is made in one buffer, kept for the next, and
-    /// copied into its shard.
+    /// the pairs that start with it (made in `room`). Each entry is made in a buffer kept for
+    /// the next, and copied into its shard.
     fn shards(&self, range: std::ops::Range<usize>, room: &mut PairRoom) -> ShardWriter {
         let (words, pairs, ranks) = (&self.words, &self.pairs, self.ranks);
         let mut shards = ShardWriter::default();
@@ -1230,7 +1244,7 @@ mod tests {
             group: &[P],
             layout: PairLayout,
             ranks: &Ranks,
-        ) -> Vec<Vec<u8>> {
+        ) -> Vec<(u32, Vec<u8>)> {
             let mut sorted: Vec<(u32, u32)> = group
                 .iter()
                 .map(|p| (p.second(layout), p.doc(layout)))
@@ -1255,7 +1269,7 @@ mod tests {
                         varint(&mut entry, doc - previous);
                         previous = doc;
                     }
-                    entry
+                    (same[0].0, entry)
                 })
                 .collect()
         }
@@ -1268,8 +1282,8 @@ mod tests {
             let first = 7;
             let mut made = Vec::new();
             room.entries(first, group, layout, ranks, |key, entry| {
-                assert_eq!((key.first, key.second.is_some()), (first, true));
-                made.push(entry.to_vec());
+                assert_eq!(key.first, first);
+                made.push((key.second.expect("a pair"), entry.to_vec()));
             });
             assert_eq!(
                 made,
