@@ -277,7 +277,7 @@ struct AlnumBits(Vec<u64>);
 
 /// The bits of the ASCII letters and digits of 64 bytes, eight bytes at a time in a `u64`.
 /// Bytes from 0x80 up are left clear.
-#[cfg_attr(target_arch = "x86_64", allow(dead_code))]
+#[cfg(any(test, not(target_arch = "x86_64")))]
 fn alnum_block(bytes: &[u8; 64]) -> u64 {
     const ONES: u64 = 0x0101_0101_0101_0101;
     const HIGH: u64 = 0x8080_8080_8080_8080;
@@ -299,7 +299,7 @@ fn alnum_block(bytes: &[u8; 64]) -> u64 {
     bits
 }
 
-/// `alnum_block`, sixteen bytes at a time in SSE2's registers (four times as fast).
+/// `alnum_block`, sixteen bytes at a time in SSE2's registers.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "sse2")]
 fn alnum_block_sse2(bytes: &[u8; 64]) -> u64 {

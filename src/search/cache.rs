@@ -335,8 +335,7 @@ fn encode_into(
         _ => Numbers::of(corpus),
     };
     let width = numbers.width();
-    // Whether every term's number is its id.
-    let identity = numbers.of.iter().enumerate().all(|(i, &n)| n == i as u32);
+    let identity = numbers.kept_as_they_are();
     let previous = previous.filter(|p| {
         numbers.kept_as_they_are()
             && p.width == width
@@ -398,6 +397,7 @@ fn encode_into(
                     // Each id as it is, two bytes of it: a loop the compiler makes into vector
                     // instructions (most caches are saved so).
                     (2, true) => {
+                        debug_assert!(field.iter().all(|&t| t <= u32::from(u16::MAX)));
                         for (to, &t) in to.chunks_exact_mut(2).zip(field) {
                             to.copy_from_slice(&(t as u16).to_le_bytes());
                         }
