@@ -518,10 +518,8 @@ mod tests {
                 for _ in 0..20 {
                     let text: String = (0..len)
                         .map(|_| {
-                            seed ^= seed << 13;
-                            seed ^= seed >> 7;
-                            seed ^= seed << 17;
-                            alphabet[(seed % alphabet.len() as u64) as usize]
+                            let r = crate::search::next_random(&mut seed);
+                            alphabet[(r % alphabet.len() as u64) as usize]
                         })
                         .collect();
                     let (mut fast, mut chars) = (Vec::new(), Vec::new());
@@ -541,10 +539,7 @@ mod tests {
             for place in 0..64 {
                 let mut block = [0u8; 64];
                 for b in &mut block {
-                    seed ^= seed << 13;
-                    seed ^= seed >> 7;
-                    seed ^= seed << 17;
-                    *b = seed as u8;
+                    *b = crate::search::next_random(&mut seed) as u8;
                 }
                 block[place] = value;
                 let expected = block.iter().enumerate().fold(0u64, |bits, (i, b)| {

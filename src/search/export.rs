@@ -1069,10 +1069,7 @@ mod tests {
         let mut seed = 0x2545_f491_4f6c_dd1du64;
         let mut samples: Vec<f32> = (0..200_000)
             .map(|_| {
-                seed ^= seed << 13;
-                seed ^= seed >> 7;
-                seed ^= seed << 17;
-                (seed >> 40) as f32 / (1u64 << 24) as f32 * 40.0
+                (crate::search::next_random(&mut seed) >> 40) as f32 / (1u64 << 24) as f32 * 40.0
             })
             .collect();
         // Halves, just under and over them, and the ends.
@@ -1230,12 +1227,7 @@ mod tests {
     #[test]
     fn a_word_s_pair_entries_are_each_pair_s_documents_once_in_the_order_of_its_second_word() {
         let mut seed = 0x9e37_79b9_7f4a_7c15u64;
-        let mut next = move || {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            seed
-        };
+        let mut next = move || crate::search::next_random(&mut seed);
         let vocabulary: Vec<String> = (0..300).map(|i| format!("w{i:03}")).collect();
         let ranks = Ranks::new(&vocabulary);
         // The entries as sorting the pairs by second word and document would make them.

@@ -520,6 +520,16 @@ pub fn length_factor(field_len: u32, average: f32) -> f32 {
     K1 * (1.0 - B + B * norm as f32 / average)
 }
 
+/// The next of a fixed series of pseudo-random numbers (xorshift), for tests that want many
+/// varied inputs, the same on every run: `seed` is the last one (never 0).
+#[cfg(test)]
+pub(crate) fn next_random(seed: &mut u64) -> u64 {
+    *seed ^= *seed << 13;
+    *seed ^= *seed >> 7;
+    *seed ^= *seed << 17;
+    *seed
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
