@@ -337,7 +337,7 @@ fn encode_into(
     let width = numbers.width();
     let identity = numbers.kept_as_they_are();
     let previous = previous.filter(|p| {
-        numbers.kept_as_they_are()
+        identity
             && p.width == width
             && p.terms.len() <= corpus.vocabulary.len()
             && p.terms().zip(&corpus.vocabulary).all(|(a, b)| a == b)
