@@ -456,7 +456,14 @@ pub fn search(
     };
     let docs = crate::search::documents(&prepared.manual, &prepared.rendered);
     let index = crate::search::index::SearchIndex::open_or_build(&options.root, &docs)
-        .context("the search index could not be opened or built in .procbook/search")?;
+        .with_context(|| {
+            format!(
+                "the search index in {} could not be opened or built. It holds only what \
+                 `procbook search` makes: check that the folder can be written, or delete it \
+                 and search again",
+                crate::search::index::folder(&options.root).display()
+            )
+        })?;
     let found = index.search(query, limit)?;
     let hits = crate::search::index::hits(&prepared.manual, &docs.docs, &found, query);
     match format {

@@ -62,6 +62,11 @@ fn schema() -> (Schema, Vec<tantivy::schema::Field>) {
     (builder.build(), fields)
 }
 
+/// The folder the index of the manual at `root` is kept in.
+pub fn folder(root: &Path) -> PathBuf {
+    root.join(crate::history::cache::CACHE_DIR).join(DIR)
+}
+
 /// A fingerprint of the documents: the index is rebuilt when it changes.
 pub fn fingerprint(corpus: &Corpus) -> String {
     let mut hash = Sha256::new();
@@ -102,7 +107,7 @@ impl SearchIndex {
     /// `.procbook/search/lock` (released when this returns): two searches started together
     /// would otherwise both build it, and one remove the files the other was opening.
     pub fn open_or_build(root: &Path, corpus: &Corpus) -> tantivy::Result<SearchIndex> {
-        let dir = root.join(crate::history::cache::CACHE_DIR).join(DIR);
+        let dir = folder(root);
         std::fs::create_dir_all(&dir)?;
         let lock = std::fs::OpenOptions::new()
             .create(true)

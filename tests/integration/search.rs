@@ -157,6 +157,29 @@ fn the_index_is_rebuilt_when_a_chapter_changes() {
 }
 
 #[test]
+fn an_index_folder_that_cannot_be_made_is_named_with_what_to_do_and_the_manual_is_left_alone() {
+    let t = ManualTest::fixture("minimal");
+    // A file where the index's folder goes: it cannot be made (as when .procbook/ is not
+    // writable, which a test run as root cannot show).
+    t.write(".procbook/search", "not a folder\n");
+    let run = t.run(&["search", "placement"]);
+    assert_eq!(run.status, 1, "{}", run.stdout);
+    assert!(
+        run.stderr
+            .contains(".procbook/search could not be opened or built")
+            && run
+                .stderr
+                .contains("check that the folder can be written, or delete it"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(
+        std::fs::read_to_string(t.root.join(".procbook/search")).unwrap(),
+        "not a folder\n"
+    );
+}
+
+#[test]
 fn build_no_search_leaves_the_index_out_but_keeps_the_search_page() {
     let t = ManualTest::fixture("minimal");
     let run = t.run(&["build", "--no-search"]);
