@@ -2,7 +2,8 @@
 """Search benchmark on the 1,000-chapter manual from ../shared/bench/gen_manual.py.
 
 - build time with the search index against `build --no-search` (interleaved; cold builds write
-  to a new folder each time, see bench/history.py for why), by wall time and by CPU time;
+  to a new folder each time, see bench/history.py for why), by wall time and by CPU time, as
+  the ratio of the medians and as the median of each round's own ratio;
 - the size of search/ against the rest of the site (the HTML and its assets);
 - bytes the browser's client fetches for each two-word query (index: meta.json and shards;
   excerpts: the chapter fragments of the ten results shown), with a fresh client each time;
@@ -14,6 +15,13 @@
 Needs a release build, Node.js, `npm ci` in tests/browser and Debian's chromium. With
 --pagefind PATH (npm install pagefind), Pagefind indexes a copy of the same built HTML and
 answers the same queries in Chromium, and the two are compared side by side.
+
+On a virtual machine the builds into a new folder (the first two rows) measure the machine as
+much as the build: memory the guest has not used for a few seconds costs several times more
+to take again, and every byte written to a new file takes such memory; and where the disk is
+ext4 without a journal (as here), a file created within a minute or so of many being deleted
+costs more too. This script deletes its own tens of thousands of files when it ends, so give a
+second run a minute before it starts.
 """
 import argparse
 import json
@@ -91,14 +99,31 @@ def main():
             cpus[key].append(measured[1])
 
         cache = os.path.join(manual, ".procbook", "search.cache")
-        for _ in range(args.runs):
-            record("without cold", build(False, True))
-            record("with cold", build(True, True))
+        def fresh_build():
             # As a fresh clone's first build: no search cache, and a new output folder (a
             # build without search is the same from a fresh clone: it uses no cache).
             if os.path.exists(cache):
                 os.remove(cache)
-            record("with fresh", build(True, True))
+            return build(True, True)
+
+        # The builds into a new folder first, all of them: they delete nothing, as a fresh
+        # clone's first build follows nothing that did. The rebuilds below do delete (each
+        # file a build changes is replaced by a new one, src/write.rs), and on ext4 without a
+        # journal, as on this project's machines, a new file then costs more for a minute or
+        # more: the kernel passes over every inode freed in that time before it takes one
+        # (`recently_deleted`, called from `ext4_create`): fresh-clone builds profiled within a
+        # minute of many deletions spent some 60 ms of CPU time each on it.
+        for _ in range(args.runs):
+            # Each timed build follows an untimed one of its own kind, as every rebuild below
+            # does: the build before leaves the machine in a state of its own (the data it
+            # wrote still being synced, memory and caches as it left them).
+            build(False, True)
+            record("without cold", build(False, True))
+            build(True, True)
+            record("with cold", build(True, True))
+            fresh_build()
+            record("with fresh", fresh_build())
+        for _ in range(args.runs):
             # Two builds of a kind first: a build reuses the site before last as its staging
             # folder (see src/write.rs), so both must be of the kind being measured.
             build(False, False)
@@ -129,8 +154,15 @@ def main():
                                            check=True, capture_output=True, text=True).stdout)
 
         print(f"\n{args.chapters} chapters; builds: median of {args.runs} interleaved runs\n")
-        print("| build | without search | with search | ratio | CPU time without, with, ratio |")
-        print("|---|---|---|---|---|")
+        # Besides the ratio of the medians, the median of each round's own ratio: the two builds
+        # of a round run within a second of each other, on a machine in the same state (on a
+        # virtual machine, what memory and the disk cost drifts from minute to minute), so it
+        # is the steadier of the two.
+        paired = {k: statistics.median(w / wo for w, wo in zip(rounds[k], rounds[base])) for k, base in
+                  [("with cold", "without cold"), ("with fresh", "without cold"), ("with warm", "without warm"),
+                   ("with edit", "without edit"), ("with, no cache", "without warm")]}
+        print("| build | without search | with search | ratio | each round's ratio, median | CPU time without, with, ratio |")
+        print("|---|---|---|---|---|---|")
         for label, without, with_ in [
             ("new output folder, search cache kept", "without cold", "with cold"),
             ("fresh clone (no search cache, new output folder)", "without cold", "with fresh"),
@@ -139,7 +171,7 @@ def main():
             ("rebuild, search cache deleted", "without warm", "with, no cache"),
         ]:
             print(f"| {label} | {m[without] * 1000:.0f} ms | {m[with_] * 1000:.0f} ms | {m[with_] / m[without]:.2f}x "
-                  f"| {c[without] * 1000:.0f} ms, {c[with_] * 1000:.0f} ms, {c[with_] / c[without]:.2f}x |")
+                  f"| {paired[with_]:.2f}x | {c[without] * 1000:.0f} ms, {c[with_] * 1000:.0f} ms, {c[with_] / c[without]:.2f}x |")
         print(f"\nsearch/: {search_bytes / 1e6:.1f} MB in {shards} shards plus excerpts; the rest of the site: {site_bytes / 1e6:.1f} MB\n")
         trials = len(client["browser"][0]["all"])
         print(f"| two-word query | index fetched | excerpts fetched | results in Chromium (median of {trials}) | each run |")
