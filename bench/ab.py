@@ -27,6 +27,24 @@ import sys
 import time
 
 
+def timed(command, **run):
+    """Runs `command` (as `subprocess.run` takes it, with `run`'s other arguments; its output
+    dropped, and an error if it fails), and returns its wall time and the CPU time (user and
+    system) it used, in seconds. The CPU time is steadier than the wall time on a shared machine,
+    whose other work takes the cores from a command but not its CPU time."""
+    before = os.times()
+    start = time.perf_counter()
+    subprocess.run(command, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, **run)
+    wall = time.perf_counter() - start
+    after = os.times()
+    return wall, after.children_user + after.children_system - before.children_user - before.children_system
+
+
+def own_ratio(times, base):
+    """The median of each round's own ratio of `times` to `base` (both in round order)."""
+    return statistics.median(t / b for t, b in zip(times, base))
+
+
 def main():
     if len(sys.argv) < 3 or not sys.argv[1].isdigit():
         sys.exit(__doc__)
@@ -44,20 +62,16 @@ def main():
         for label, setup, command in specs:
             if setup.strip():
                 subprocess.run(setup, shell=True, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-            before = os.times()
-            start = time.perf_counter()
-            subprocess.run(command, shell=True, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-            wall[label].append(time.perf_counter() - start)
-            after = os.times()
-            cpu[label].append(after.children_user + after.children_system - before.children_user - before.children_system)
+            took, used = timed(command, shell=True)
+            wall[label].append(took)
+            cpu[label].append(used)
     for label, _, _ in specs:
         print(f"{label:24s} wall {statistics.median(wall[label]) * 1000:7.1f} ms  "
               f"CPU {statistics.median(cpu[label]) * 1000:7.1f} ms  fastest {min(wall[label]) * 1000:.1f} ms")
     base = specs[0][0]
     for label, _, _ in specs[1:]:
-        own = statistics.median(w / b for w, b in zip(wall[label], wall[base]))
         print(f"{label:24s} {statistics.median(wall[label]) / statistics.median(wall[base]):.2f}x of {base} "
-              f"(each round's ratio, median: {own:.2f}x)")
+              f"(each round's ratio, median: {own_ratio(wall[label], wall[base]):.2f}x)")
 
 
 if __name__ == "__main__":

@@ -31,7 +31,8 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import time
+
+from ab import own_ratio, timed
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(HERE)
@@ -64,15 +65,7 @@ def main():
                 outs.append(os.path.join(work, f"out-{len(outs)}"))
                 cmd += ["--out", outs[-1]]
             subprocess.run(["sync"])
-            before = os.times()
-            start = time.perf_counter()
-            subprocess.run(cmd, cwd=manual, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
-            wall = time.perf_counter() - start
-            after = os.times()
-            # The CPU time (user and system) too: steadier than the wall time on a shared
-            # machine, whose other work takes the cores from a build but not its CPU time.
-            used = after.children_user + after.children_system - before.children_user - before.children_system
-            return wall, used
+            return timed(cmd, cwd=manual, env=env)
 
         # One chapter whose last paragraph gains or loses a word, for the "one chapter
         # edited" builds: a real change each time, as an author's edit-and-build is.
@@ -99,11 +92,15 @@ def main():
             cpus[key].append(measured[1])
 
         cache = os.path.join(manual, ".procbook", "search.cache")
+
+        def drop_cache():
+            if os.path.exists(cache):
+                os.remove(cache)
+
         def fresh_build():
             # As a fresh clone's first build: no search cache, and a new output folder (a
             # build without search is the same from a fresh clone: it uses no cache).
-            if os.path.exists(cache):
-                os.remove(cache)
+            drop_cache()
             return build(True, True)
 
         # The builds into a new folder first, all of them: they delete nothing, as a fresh
@@ -141,8 +138,7 @@ def main():
             # them all anew).
             build(True, False)
             build(True, False)
-            if os.path.exists(cache):
-                os.remove(cache)
+            drop_cache()
             record("with, no cache", build(True, False))
         m = {k: statistics.median(v) for k, v in rounds.items()}
         c = {k: statistics.median(v) for k, v in cpus.items()}
@@ -158,9 +154,6 @@ def main():
         # of a round run within a second of each other, on a machine in the same state (on a
         # virtual machine, what memory and the disk cost drifts from minute to minute), so it
         # is the steadier of the two.
-        paired = {k: statistics.median(w / wo for w, wo in zip(rounds[k], rounds[base])) for k, base in
-                  [("with cold", "without cold"), ("with fresh", "without cold"), ("with warm", "without warm"),
-                   ("with edit", "without edit"), ("with, no cache", "without warm")]}
         print("| build | without search | with search | ratio | each round's ratio, median | CPU time without, with, ratio |")
         print("|---|---|---|---|---|---|")
         for label, without, with_ in [
@@ -171,7 +164,7 @@ def main():
             ("rebuild, search cache deleted", "without warm", "with, no cache"),
         ]:
             print(f"| {label} | {m[without] * 1000:.0f} ms | {m[with_] * 1000:.0f} ms | {m[with_] / m[without]:.2f}x "
-                  f"| {paired[with_]:.2f}x | {c[without] * 1000:.0f} ms, {c[with_] * 1000:.0f} ms, {c[with_] / c[without]:.2f}x |")
+                  f"| {own_ratio(rounds[with_], rounds[without]):.2f}x | {c[without] * 1000:.0f} ms, {c[with_] * 1000:.0f} ms, {c[with_] / c[without]:.2f}x |")
         print(f"\nsearch/: {search_bytes / 1e6:.1f} MB in {shards} shards plus excerpts; the rest of the site: {site_bytes / 1e6:.1f} MB\n")
         trials = len(client["browser"][0]["all"])
         print(f"| two-word query | index fetched | excerpts fetched | results in Chromium (median of {trials}) | each run |")
