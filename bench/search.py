@@ -70,7 +70,9 @@ def main():
         # One chapter whose last paragraph gains or loses a word, for the "one chapter
         # edited" builds: a real change each time, as an author's edit-and-build is.
         chapters = sorted(os.path.join(d, f) for d, _, fs in os.walk(os.path.join(manual, "content")) for f in fs if f.endswith(".md"))
-        edited = chapters[len(chapters) // 2]
+        # The middle one, or the next after it that is a chapter (not a part's _index.md, which
+        # has no paragraph to edit: in a small manual the middle file can be one).
+        edited = next(c for c in chapters[len(chapters) // 2:] if os.path.basename(c) != "_index.md")
 
         def edit():
             with open(edited, encoding="utf-8") as f:
