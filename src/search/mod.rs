@@ -164,8 +164,15 @@ impl Interner {
     /// The term ids of `text`, in order.
     fn analyze(&mut self, text: &str) -> Vec<u32> {
         let bytes = text.as_bytes();
+        // Room for every word the text can hold (each is a byte and a separator at least),
+        // written in place and counted; the room is kept for the next text, and only ever
+        // grown, so that it is not cleared for each text.
         let mut out = std::mem::take(&mut self.scratch);
-        out.clear();
+        let room = text.len() / 2 + 1;
+        if out.len() < room {
+            out.resize(room, 0);
+        }
+        let mut len = 0;
         // Inlined into the loop over the words: a call for each would cost as much again.
         // (An attribute on a closure is accepted where the closure is an argument, as here;
         // on one bound with `let` it is not, yet.)
@@ -176,12 +183,21 @@ impl Interner {
                 let key = short_key(bytes, start, end);
                 let id = match key.and_then(|key| self.short.get(key)) {
                     Some(id) => id,
-                    None => self.look_up(&text[start..end], key),
+                    None => self
+                        .look_up(&text[start..end], key)
+                        .unwrap_or(ShortWords::STOP),
                 };
-                out.extend(id);
+                // Every word is written, and a stop word's place is written over by the next
+                // word: no branch on whether a word is one (which is as good as a coin toss
+                // to predict). The room is enough, as said; if it ever were not, it grows.
+                if len == out.len() {
+                    out.resize(2 * len + 1, 0);
+                }
+                out[len] = id;
+                len += usize::from(id != ShortWords::STOP);
             },
         );
-        let terms = out.as_slice().to_vec();
+        let terms = out[..len].to_vec();
         self.scratch = out;
         terms
     }
@@ -210,8 +226,8 @@ impl ShortWords {
         (mixed >> (64 - self.keys.len().trailing_zeros())) as usize
     }
 
-    /// The id of `key`: `Some(None)` for a stop word, `None` where it is not in the table.
-    fn get(&self, key: u128) -> Option<Option<u32>> {
+    /// The id of `key` (`STOP` for a stop word), or `None` where it is not in the table.
+    fn get(&self, key: u128) -> Option<u32> {
         if self.keys.is_empty() {
             return None;
         }
@@ -220,8 +236,7 @@ impl ShortWords {
         loop {
             let k = self.keys[i];
             if k == key {
-                let id = self.ids[i];
-                return Some((id != Self::STOP).then_some(id));
+                return Some(self.ids[i]);
             }
             if k == 0 {
                 return None;
@@ -569,7 +584,11 @@ mod tests {
             assert_eq!(table.get(key(i) ^ (1 << 100)), None);
         }
         for i in 0..5_000u128 {
-            let expected = (i % 7 != 0).then_some(i as u32);
+            let expected = if i % 7 != 0 {
+                i as u32
+            } else {
+                ShortWords::STOP
+            };
             assert_eq!(table.get(key(i)), Some(expected), "word {i}");
         }
         assert_eq!(table.get(key(5_000)), None);
@@ -591,10 +610,10 @@ mod tests {
         }
         assert_eq!(table.keys.len(), 1024, "not grown: the probes had to wrap");
         for a in 1..400 {
-            assert_eq!(table.get(colliding(a)), Some(Some(a as u32)));
+            assert_eq!(table.get(colliding(a)), Some(a as u32));
         }
         assert_eq!(table.get(colliding(400)), None);
-        assert_eq!(table.get(u128::MAX), Some(Some(0)));
+        assert_eq!(table.get(u128::MAX), Some(0));
     }
 
     #[test]
@@ -631,5 +650,38 @@ mod tests {
             .filter_map(|&(s, e)| analyzer.term(&text[s..e]))
             .collect();
         assert_eq!(terms, expected);
+    }
+
+    #[test]
+    fn an_interner_drops_stop_words_and_keeps_every_other_word_in_order() {
+        let analyzer = Analyzer::default();
+        let mut interner = Interner::default();
+        // Stop words among others, first, last and side by side; short words and long; and
+        // texts with as many words as their length allows (one letter each, one space apart),
+        // after a longer text and before a shorter one, as the room kept between texts is.
+        let texts = [
+            "the child and the carer of a child in care, and the unaccompanied asylum-seeking children's plans",
+            "x y z a b c d e f g h i j k l m n o p q r s t u v w",
+            "a x a y a z a",
+            "x",
+            "",
+            "to be or not to be",
+            "assessments assessment assessing assess the",
+        ];
+        for _ in 0..2 {
+            for text in texts {
+                let terms: Vec<&str> = interner
+                    .analyze(text)
+                    .iter()
+                    .map(|&t| interner.terms[t as usize].as_str())
+                    .collect();
+                let expected: Vec<String> = analyze::split_words(text)
+                    .into_iter()
+                    .filter_map(|(s, e)| analyzer.term(&text[s..e]))
+                    .collect();
+                assert_eq!(terms, expected, "{text}");
+            }
+        }
+        assert!(interner.analyze("the and of").is_empty());
     }
 }
