@@ -12,7 +12,12 @@
 
 use std::time::Instant;
 
+/// The binary's allocator, set as the binary sets it, so that the figures are the binary's.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> Result<(), String> {
+    procbook::memory::keep_freed_memory();
     let mut args = std::env::args().skip(1);
     let root = std::path::PathBuf::from(
         args.next()

@@ -22,6 +22,7 @@ pub mod init;
 pub mod links;
 pub mod load;
 pub mod markdown;
+pub mod memory;
 pub mod model;
 pub mod outline;
 pub mod progress;
