@@ -684,4 +684,62 @@ mod tests {
         }
         assert!(interner.analyze("the and of").is_empty());
     }
+
+    #[test]
+    fn an_interner_gives_the_analyser_s_terms_for_texts_of_every_kind() {
+        // Pseudo-random texts of words and separators, one interner for all (as a stretch of
+        // chapters has): stop words, one-letter words side by side, possessives and other
+        // apostrophes, digits, capitals, words longer than the short-word table takes, and
+        // letters beyond ASCII.
+        let words = [
+            "a",
+            "the",
+            "of",
+            "to",
+            "x",
+            "s",
+            "I",
+            "child",
+            "Children's",
+            "carers'",
+            "don't",
+            "O’Neill",
+            "1",
+            "47",
+            "s47",
+            "strategy",
+            "discussions",
+            "CAFCASS",
+            "naïve",
+            "café",
+            "organisation",
+            "organization",
+            "unaccompanied-asylum-seeking",
+            "multiagencysafeguardingarrangements",
+            "ǅ",
+            "Ⅳ",
+        ];
+        let separators = [" ", "  ", ", ", ". ", "\n", " — ", "'", "-", "(", ")"];
+        let analyzer = Analyzer::default();
+        let mut interner = Interner::default();
+        let mut seed = 0x9e37_79b9_7f4a_7c15u64;
+        for len in 0..400 {
+            let mut text = String::new();
+            for _ in 0..len {
+                let r = next_random(&mut seed);
+                text.push_str(words[(r % words.len() as u64) as usize]);
+                text.push_str(separators[((r >> 32) % separators.len() as u64) as usize]);
+            }
+            let terms: Vec<&str> = interner
+                .analyze(&text)
+                .iter()
+                .map(|&t| interner.terms[t as usize].as_str())
+                .collect();
+            let expected: Vec<String> = analyze::split_words(&text)
+                .into_iter()
+                .filter_map(|(s, e)| analyzer.term(&text[s..e]))
+                .collect();
+            assert_eq!(terms, expected, "{text:?}");
+        }
+    }
 }
