@@ -173,7 +173,7 @@ pub enum Command {
 pub enum NewCommand {
     /// A new chapter, as a draft, at the end of a part or sub-section or right after an item in it
     #[command(
-        after_help = "Examples:\n  procbook new chapter \"Kinship Care\" --in 3.4\n  procbook new chapter \"Private Fostering\" --in 3.4 --after 3.4.2\n\nThe chapter starts as a draft (`status: draft`), left out of the site until you change that to\n`current`, with its title, a new id, and a summary, owner and review date to fill in.\nNo other file is renamed or changed: between 02-a.md and 03-b.md it is named 02.5-its-title.md."
+        after_help = "Examples:\n  procbook new chapter \"Kinship Care\" --in 3.4\n  procbook new chapter \"Private Fostering\" --in 3.4 --after 3.4.2\n  procbook new chapter \"Private Fostering Assessments\" --in 3.4 --after private-fostering\n\nThe chapter starts as a draft (`status: draft`), left out of the site until you change that to\n`current`, with its title, a new id, and a summary, owner and review date to fill in.\nNo other file is renamed or changed: between 02-a.md and 03-b.md it is named 02.5-its-title.md."
     )]
     Chapter(NewArgs),
     /// A new sub-section (a folder with its _index.md) at the end of a part or right after an item in it
@@ -190,9 +190,10 @@ pub struct NewArgs {
     /// The number of the part or sub-section to put it in (a part, for a sub-section)
     #[arg(long = "in", value_name = "NUMBER")]
     pub within: Number,
-    /// The number of the item to put it right after (default: at the end)
-    #[arg(long, value_name = "NUMBER")]
-    pub after: Option<Number>,
+    /// The item to put it right after: its number, or a chapter's id (which a draft has, though
+    /// it has no number until it is published) (default: at the end)
+    #[arg(long, value_name = "ITEM")]
+    pub after: Option<crate::scaffold::After>,
     #[command(flatten)]
     pub root: RootArg,
 }

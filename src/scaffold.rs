@@ -42,6 +42,30 @@ impl Kind {
     }
 }
 
+/// What `--after` names: an item by its number (as on the contents page), or a chapter by its
+/// id, which a draft has although it has no number until it is published.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum After {
+    Number(Number),
+    Id(String),
+}
+
+impl std::str::FromStr for After {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        if let Ok(number) = s.parse::<Number>() {
+            return Ok(After::Number(number));
+        }
+        match ChapterId::new(s.trim()) {
+            Ok(id) => Ok(After::Id(id.as_str().to_owned())),
+            Err(_) => Err(format!(
+                "`{s}` is neither a number like 4.2 or 4.2.7 nor a chapter's id like private-fostering"
+            )),
+        }
+    }
+}
+
 /// The part or sub-section the new item goes in, and the item it goes after.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Place {
@@ -115,13 +139,15 @@ pub fn check_title(title: &str) -> Result<String, Diagnostic> {
     Ok(title.to_owned())
 }
 
-/// Finds the part or sub-section numbered `within`, and the item numbered `after` in it.
-/// Numbers are the published ones, as on the contents page and in `procbook check`.
+/// Finds the part or sub-section numbered `within`, and the item `after` names in it: by its
+/// number (the published ones, as on the contents page and in `procbook check`), or a chapter
+/// by its id, found among the files of `tree` (the manual's content), drafts and all.
 pub fn locate(
     manual: &Manual,
+    tree: &SourceTree,
     kind: Kind,
     within: &Number,
-    after: Option<&Number>,
+    after: Option<&After>,
 ) -> Result<Place, Diagnostic> {
     // (number, title, path) of each item of the container, in order.
     let mut items: Vec<(Number, String, PathBuf)> = Vec::new();
@@ -168,10 +194,38 @@ pub fn locate(
     };
     let after = match after {
         None => None,
-        Some(n) => match items.iter().find(|(number, ..)| number == n) {
+        Some(After::Number(n)) => match items.iter().find(|(number, ..)| number == n) {
             Some((_, _, path)) => Some(file_name(path).to_owned()),
-            None => return Err(not_in(within, n, &items)),
+            None => {
+                let drafts = unnumbered_help(tree, &folder, &items);
+                return Err(not_in(within, n, &items, drafts));
+            }
         },
+        Some(After::Id(id)) => {
+            let Some(path) = chapter_files(tree)
+                .into_iter()
+                .find(|(_, ids)| ids.own() == id)
+                .map(|(path, _)| path)
+            else {
+                return Err(Diagnostic::error(
+                    "--after",
+                    format!("no chapter has the id `{id}`"),
+                )
+                .with_help(
+                    "a chapter's id is the `id:` in its front matter, or else its file name without the NN- prefix and .md",
+                ));
+            };
+            if path.parent() != Some(folder.as_path()) {
+                return Err(Diagnostic::error(
+                    "--after",
+                    format!(
+                        "the chapter `{id}` ({}) is not in {within}: --after must name an item of {within}",
+                        path.display()
+                    ),
+                ));
+            }
+            Some(file_name(&path).to_owned())
+        }
     };
     Ok(Place {
         folder,
@@ -237,7 +291,14 @@ fn not_a_container(manual: &Manual, kind: Kind, within: &Number) -> Diagnostic {
     ))
 }
 
-fn not_in(within: &Number, after: &Number, items: &[(Number, String, PathBuf)]) -> Diagnostic {
+/// `--after` names a number that is not in `within`; `drafts` says how to name a draft there,
+/// if there is one.
+fn not_in(
+    within: &Number,
+    after: &Number,
+    items: &[(Number, String, PathBuf)],
+    drafts: Option<String>,
+) -> Diagnostic {
     let message = if after.parent().as_ref() == Some(within) {
         format!("there is no {after} in {within}")
     } else {
@@ -252,6 +313,10 @@ fn not_in(within: &Number, after: &Number, items: &[(Number, String, PathBuf)]) 
         }
         _ => format!("{within} is empty: leave out --after"),
     };
+    let help = match drafts {
+        Some(drafts) => format!("{help}; {drafts}"),
+        None => help,
+    };
     Diagnostic::error("--after", message).with_help(help)
 }
 
@@ -259,29 +324,74 @@ fn not_in(within: &Number, after: &Number, items: &[(Number, String, PathBuf)]) 
 /// names give, and (from the command) the ids in the release history, so that a new chapter
 /// is never mistaken for an old one.
 pub fn ids_in_use(tree: &SourceTree) -> HashSet<String> {
-    fn walk(folder: &SourceFolder, out: &mut HashSet<String>) {
+    chapter_files(tree)
+        .into_iter()
+        .flat_map(|(_, ids)| std::iter::once(ids.from_name).chain(ids.given))
+        .collect()
+}
+
+/// A chapter file's ids: the one its name gives, and the one its front matter gives, if any.
+struct ChapterIds {
+    from_name: String,
+    given: Option<String>,
+}
+
+impl ChapterIds {
+    /// The chapter's id: the one its front matter gives, else its name's.
+    fn own(&self) -> &str {
+        self.given.as_deref().unwrap_or(&self.from_name)
+    }
+}
+
+/// Every chapter file of `tree` (drafts too), with its ids.
+fn chapter_files(tree: &SourceTree) -> Vec<(PathBuf, ChapterIds)> {
+    fn walk(folder: &SourceFolder, out: &mut Vec<(PathBuf, ChapterIds)>) {
         for file in &folder.files {
             let stem = file
                 .path
                 .file_stem()
                 .and_then(|s| s.to_str())
                 .unwrap_or_default();
-            out.insert(order_prefix(stem).1.to_owned());
-            if let Ok(split) = split(&file.path, &file.text)
-                && let Some(yaml) = split.yaml
-                && let Ok(meta) = parse_yaml::<ChapterMeta>(&file.path, yaml, 2, &file.text)
-                && let Some(id) = meta.id
-            {
-                out.insert(id.value.trim().to_owned());
-            }
+            let given = split(&file.path, &file.text)
+                .ok()
+                .and_then(|split| split.yaml)
+                .and_then(|yaml| parse_yaml::<ChapterMeta>(&file.path, yaml, 2, &file.text).ok())
+                .and_then(|meta| meta.id)
+                .map(|id| id.value.trim().to_owned());
+            let ids = ChapterIds {
+                from_name: order_prefix(stem).1.to_owned(),
+                given,
+            };
+            out.push((file.path.clone(), ids));
         }
         for sub in &folder.folders {
             walk(sub, out);
         }
     }
-    let mut out = HashSet::new();
+    let mut out = Vec::new();
     walk(&tree.root, &mut out);
     out
+}
+
+/// For a number not found in a part or sub-section: where it holds chapters that have no number
+/// (drafts), how to name one of them instead.
+fn unnumbered_help(
+    tree: &SourceTree,
+    folder: &Path,
+    items: &[(Number, String, PathBuf)],
+) -> Option<String> {
+    let unnumbered: Vec<String> = chapter_files(tree)
+        .into_iter()
+        .filter(|(path, _)| {
+            path.parent() == Some(folder) && !items.iter().any(|(_, _, p)| p == path)
+        })
+        .map(|(_, ids)| ids.own().to_owned())
+        .collect();
+    let first = unnumbered.first()?;
+    Some(format!(
+        "a draft has no number until it is published: name it by its id instead, e.g. --after {first} (the drafts here: {})",
+        unnumbered.join(", ")
+    ))
 }
 
 /// The new item's file name, id and text, placed at `place` among `entries` (the names in
@@ -639,6 +749,27 @@ fn list(items: &[String]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn after_is_a_number_where_it_reads_as_one_and_else_a_chapter_s_id() {
+        let n = |s: &str| After::Number(s.parse().unwrap());
+        assert_eq!("3.4.2".parse(), Ok(n("3.4.2")));
+        assert_eq!("3".parse(), Ok(n("3")));
+        assert_eq!(
+            "private-fostering".parse(),
+            Ok(After::Id("private-fostering".into()))
+        );
+        // An id may be all digits and dots only where a number could not be: "0" numbers
+        // nothing (numbers start from 1), so it is an id.
+        assert_eq!("0".parse(), Ok(After::Id("0".into())));
+        assert_eq!(
+            "s47-enquiries".parse(),
+            Ok(After::Id("s47-enquiries".into()))
+        );
+        for neither in ["", "Private Fostering", "3.4.", "-x"] {
+            assert!(neither.parse::<After>().is_err(), "{neither:?}");
+        }
+    }
     use crate::front_matter::{FolderMeta, Status};
 
     fn day() -> NaiveDate {

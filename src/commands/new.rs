@@ -52,7 +52,7 @@ fn create(kind: Kind, args: NewArgs) -> anyhow::Result<Result<(), ExitCode>> {
         today,
     };
     let (manual, diagnostics) = assemble(config.clone(), Glossary::default(), &tree, options, None);
-    let place = match scaffold::locate(&manual, kind, &args.within, args.after.as_ref()) {
+    let place = match scaffold::locate(&manual, &tree, kind, &args.within, args.after.as_ref()) {
         Ok(p) => p,
         Err(d) => return Ok(Err(fail(&d.into()))),
     };

@@ -204,6 +204,60 @@ fn with_no_gap_it_takes_a_decimal_prefix_and_renames_nothing() {
 }
 
 #[test]
+fn a_draft_has_no_number_yet_so_it_is_followed_by_its_id() {
+    let t = ManualTest::fixture("new");
+    new_ok(
+        &t,
+        &["chapter", "Early Help", "--in", "1.1", "--after", "1.1.1"],
+        "content/01-all-children/01-assessment/01.5-early-help.md",
+    );
+    // The draft is not 1.1.2 until it is published: its number names nothing yet, and the
+    // message says to name the draft by its id.
+    let err = new_fails(
+        &t,
+        &["chapter", "Thresholds", "--in", "1.1", "--after", "1.1.4"],
+    );
+    assert!(
+        err.contains("error: there is no 1.1.4 in 1.1\n  --> --after\n  = help: the items in 1.1 are numbered 1.1.1 to 1.1.3; a draft has no number until it is published: name it by its id instead, e.g. --after early-help (the drafts here: early-help)\n"),
+        "{err}"
+    );
+    // By its id, the new chapter goes right after the draft.
+    new_ok(
+        &t,
+        &[
+            "chapter",
+            "Thresholds",
+            "--in",
+            "1.1",
+            "--after",
+            "early-help",
+        ],
+        "content/01-all-children/01-assessment/01.7-thresholds.md",
+    );
+    // A chapter that is published can be named by its id too.
+    new_ok(
+        &t,
+        &["chapter", "Referrals", "--in", "1.1", "--after", "contacts"],
+        "content/01-all-children/01-assessment/01.2-referrals.md",
+    );
+
+    t.ok(&["build", "--drafts"]);
+    for (page, number, title) in [
+        ("contacts", "1.1.1", "Contacts"),
+        ("referrals", "1.1.2", "Referrals"),
+        ("early-help", "1.1.3", "Early Help"),
+        ("thresholds", "1.1.4", "Thresholds"),
+        ("strategy-discussions", "1.1.5", "Strategy Discussions"),
+    ] {
+        let html = t.read(&format!("chapters/{page}.html"));
+        assert!(
+            html.contains(&heading(number, title)),
+            "{page} is not {number}"
+        );
+    }
+}
+
+#[test]
 fn a_number_override_after_the_place_is_respected_or_the_clash_refused() {
     let t = ManualTest::fixture("new");
     let conferences = "content/01-all-children/01-assessment/05-conferences.md";
@@ -364,7 +418,15 @@ fn every_mistake_is_explained_and_leaves_the_manual_untouched() {
         ),
         (
             &["chapter", "X", "--in", "1.1", "--after", "1.1.7"],
-            "error: there is no 1.1.7 in 1.1",
+            "error: there is no 1.1.7 in 1.1\n  --> --after\n  = help: the items in 1.1 are numbered 1.1.1 to 1.1.3\n",
+        ),
+        (
+            &["chapter", "X", "--in", "1.1", "--after", "nobody"],
+            "error: no chapter has the id `nobody`\n  --> --after\n  = help: a chapter's id is the `id:` in its front matter, or else its file name without the NN- prefix and .md",
+        ),
+        (
+            &["chapter", "X", "--in", "2", "--after", "contacts"],
+            "error: the chapter `contacts` (content/01-all-children/01-assessment/01-contacts.md) is not in 2: --after must name an item of 2\n  --> --after\n",
         ),
         (
             &["section", "X", "--in", "1.1"],
@@ -430,6 +492,24 @@ fn a_number_that_is_not_one_is_a_command_line_mistake() {
         "{}",
         run.stderr
     );
+    // --after takes a number or a chapter's id; this is neither.
+    let run = t.run(&[
+        "new",
+        "chapter",
+        "X",
+        "--in",
+        "1",
+        "--after",
+        "Strategy Discussions",
+    ]);
+    assert_eq!(run.status, 2);
+    assert!(
+        run.stderr.contains(
+            "`Strategy Discussions` is neither a number like 4.2 or 4.2.7 nor a chapter's id like private-fostering"
+        ),
+        "{}",
+        run.stderr
+    );
 }
 
 #[test]
@@ -450,6 +530,6 @@ fn new_has_help_with_examples() {
     assert!(
         t.ok(&["new", "chapter", "--help"])
             .stdout
-            .contains("--after <NUMBER>")
+            .contains("--after <ITEM>")
     );
 }
