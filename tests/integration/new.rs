@@ -69,6 +69,19 @@ fn heading(number: &str, title: &str) -> String {
     format!("<span class=\"num\">{number}</span> {title}")
 }
 
+/// Builds the manual with its drafts, and checks that each chapter's page (by its id) shows
+/// its number and title.
+fn builds_numbered(t: &ManualTest, chapters: &[(&str, &str, &str)]) {
+    t.ok(&["build", "--drafts"]);
+    for (page, number, title) in chapters {
+        let html = t.read(&format!("chapters/{page}.html"));
+        assert!(
+            html.contains(&heading(number, title)),
+            "{page} is not {number}"
+        );
+    }
+}
+
 #[test]
 fn a_new_chapter_goes_at_the_end_of_a_part_as_a_draft_and_builds_with_its_number() {
     let t = ManualTest::fixture("new");
@@ -187,20 +200,16 @@ fn with_no_gap_it_takes_a_decimal_prefix_and_renames_nothing() {
         run.stdout
     );
 
-    t.ok(&["build", "--drafts"]);
-    for (page, number, title) in [
-        ("contacts", "1.1.1", "Contacts"),
-        ("thresholds", "1.1.2", "Thresholds"),
-        ("early-help", "1.1.3", "Early Help"),
-        ("strategy-discussions", "1.1.4", "Strategy Discussions"),
-        ("conferences", "1.1.5", "Child Protection Conferences"),
-    ] {
-        let html = t.read(&format!("chapters/{page}.html"));
-        assert!(
-            html.contains(&heading(number, title)),
-            "{page} is not {number}"
-        );
-    }
+    builds_numbered(
+        &t,
+        &[
+            ("contacts", "1.1.1", "Contacts"),
+            ("thresholds", "1.1.2", "Thresholds"),
+            ("early-help", "1.1.3", "Early Help"),
+            ("strategy-discussions", "1.1.4", "Strategy Discussions"),
+            ("conferences", "1.1.5", "Child Protection Conferences"),
+        ],
+    );
 }
 
 #[test]
@@ -241,20 +250,16 @@ fn a_draft_has_no_number_yet_so_it_is_followed_by_its_id() {
         "content/01-all-children/01-assessment/01.2-referrals.md",
     );
 
-    t.ok(&["build", "--drafts"]);
-    for (page, number, title) in [
-        ("contacts", "1.1.1", "Contacts"),
-        ("referrals", "1.1.2", "Referrals"),
-        ("early-help", "1.1.3", "Early Help"),
-        ("thresholds", "1.1.4", "Thresholds"),
-        ("strategy-discussions", "1.1.5", "Strategy Discussions"),
-    ] {
-        let html = t.read(&format!("chapters/{page}.html"));
-        assert!(
-            html.contains(&heading(number, title)),
-            "{page} is not {number}"
-        );
-    }
+    builds_numbered(
+        &t,
+        &[
+            ("contacts", "1.1.1", "Contacts"),
+            ("referrals", "1.1.2", "Referrals"),
+            ("early-help", "1.1.3", "Early Help"),
+            ("thresholds", "1.1.4", "Thresholds"),
+            ("strategy-discussions", "1.1.5", "Strategy Discussions"),
+        ],
+    );
 }
 
 #[test]
