@@ -5,6 +5,7 @@
 use std::collections::HashSet;
 
 use chrono::NaiveDate;
+use rayon::prelude::*;
 
 use super::diff::{Kind, Thresholds, Version, diff, summary};
 use super::store::{Change, Record, Release, Store, sha256_hex};
@@ -49,122 +50,35 @@ pub fn plan(
     let month = PartialDate::from_naive(date).month_year();
     let baseline = store.releases.is_empty();
     let known = store.chapters();
+    let context = Context {
+        manual,
+        store,
+        known: &known,
+        date,
+        month: &month,
+        baseline,
+        thresholds,
+    };
     let mut records = Vec::new();
     let mut versions = Vec::new();
     let mut problems = Vec::new();
 
-    for chapter in &manual.chapters {
-        let id = chapter.id.to_string();
-        let (place, place_title) = place_of(manual, chapter);
-        let version_path = format!("versions/{id}/{date}.md");
-        let note = chapter
-            .change_note
-            .as_deref()
-            .map(str::trim)
-            .filter(|n| !n.is_empty());
-        let mut record = Record {
-            id: id.clone(),
-            change: Change::Added,
-            title: chapter.title.clone(),
-            number: chapter.number.to_string(),
-            place,
-            place_title,
-            moved_from: None,
-            retitled_from: None,
-            change_note: note.map(str::to_owned),
-            summary: String::new(),
-            version: Some(version_path.clone()),
-            sha256: Some(sha256_hex(chapter.source.as_bytes())),
-        };
-        let previous = known.get(&id).filter(|s| !s.removed);
-        match previous {
-            None => {
-                let text = if baseline {
-                    format!("This chapter was published in {month}.")
-                } else {
-                    format!("This chapter was added in {month}.")
-                };
-                record.summary = with_note(note, text);
-            }
-            Some(state) => {
-                let Some(old_text) = state.version.as_deref().map(|v| store.read_version(v)) else {
-                    problems.push(
-                        Diagnostic::error(
-                            "history",
-                            format!("the store has no version of `{id}` to compare with"),
-                        )
-                        .with_help(super::store::DAMAGED_HELP),
-                    );
-                    continue;
-                };
-                // The same file in the same place records nothing (unless its note is new),
-                // so there is nothing to compare: this keeps `check` and `release` quick.
-                if old_text.as_ref().is_ok_and(|t| **t == *chapter.source)
-                    && state.place == record.place
-                    && (note.is_none() || note == state.change_note.as_deref())
-                {
-                    continue;
-                }
-                let old = match old_text.and_then(|t| {
-                    Version::parse(
-                        std::path::Path::new(state.version.as_deref().unwrap_or_default()),
-                        &t,
-                    )
-                }) {
-                    Ok(v) => v,
-                    Err(d) => {
-                        problems.push(d);
-                        continue;
-                    }
-                };
-                let new = Version {
-                    title: chapter.title.clone(),
-                    body: chapter.body().to_owned(),
-                };
-                let d = diff(&old, &new, thresholds);
-                let moved = state.place != record.place;
-                let note_changed = note != state.change_note.as_deref();
-                let fresh_note = note.filter(|_| note_changed);
-                let moved_text = format!(
-                    "moved to {} (previously numbered {}, now {})",
-                    record.place_title, state.number, record.number
-                );
-                match d.kind {
-                    Kind::Unchanged if note_changed && note.is_some() => {
-                        record.change = Change::Refreshed;
-                        record.summary =
-                            with_note(note, format!("This chapter was refreshed in {month}."));
-                    }
-                    Kind::Unchanged if moved => {
-                        record.change = Change::Moved;
-                        record.moved_from = Some(state.number.clone());
-                        record.version = None;
-                        record.sha256 = None;
-                        record.change_note = None;
-                        record.summary = format!("This chapter was {moved_text} in {month}.");
-                    }
-                    Kind::Unchanged => continue,
-                    kind => {
-                        record.change = match kind {
-                            Kind::Refreshed => Change::Refreshed,
-                            Kind::Revised => Change::Revised,
-                            _ => Change::Updated,
-                        };
-                        record.retitled_from.clone_from(&d.retitled_from);
-                        let mut text = summary(&d, Some(&month));
-                        if moved {
-                            record.moved_from = Some(state.number.clone());
-                            text.push_str(&format!(" It has also been {moved_text}."));
-                        }
-                        record.summary = with_note(fresh_note, text);
-                    }
-                }
+    // Each chapter compared with its last version on its own, in parallel (a release after
+    // every chapter changed compares them all), then taken in the manual's order.
+    let outcomes: Vec<Outcome> = manual
+        .chapters
+        .par_iter()
+        .map(|chapter| plan_chapter(chapter, &context))
+        .collect();
+    for outcome in outcomes {
+        match outcome {
+            Outcome::Unchanged => {}
+            Outcome::Problem(d) => problems.push(d),
+            Outcome::Recorded { record, version } => {
+                versions.extend(version);
+                records.push(record);
             }
         }
-        if record.version.is_some() {
-            versions.push((version_path, chapter.source.to_string()));
-        }
-        records.push(record);
     }
 
     let present: HashSet<String> = manual.chapters.iter().map(|c| c.id.to_string()).collect();
@@ -202,6 +116,151 @@ pub fn plan(
         },
         versions,
     })
+}
+
+/// What a release is planned against: the manual, the store and what it knows, the date.
+struct Context<'a> {
+    manual: &'a Manual,
+    store: &'a Store,
+    known: &'a std::collections::HashMap<String, super::store::ChapterState>,
+    date: NaiveDate,
+    month: &'a str,
+    baseline: bool,
+    thresholds: &'a Thresholds,
+}
+
+/// What a release makes of one chapter.
+enum Outcome {
+    /// Nothing to record.
+    Unchanged,
+    /// Its record, and the version file it adds (path relative to `history/`, text), if any.
+    Recorded {
+        record: Record,
+        version: Option<(String, String)>,
+    },
+    /// Its last version cannot be read.
+    Problem(Diagnostic),
+}
+
+/// One chapter compared with its last released version.
+fn plan_chapter(chapter: &Chapter, context: &Context) -> Outcome {
+    let Context {
+        manual,
+        store,
+        known,
+        date,
+        month,
+        baseline,
+        thresholds,
+    } = *context;
+    let id = chapter.id.to_string();
+    let (place, place_title) = place_of(manual, chapter);
+    let version_path = format!("versions/{id}/{date}.md");
+    let note = chapter
+        .change_note
+        .as_deref()
+        .map(str::trim)
+        .filter(|n| !n.is_empty());
+    let mut record = Record {
+        id: id.clone(),
+        change: Change::Added,
+        title: chapter.title.clone(),
+        number: chapter.number.to_string(),
+        place,
+        place_title,
+        moved_from: None,
+        retitled_from: None,
+        change_note: note.map(str::to_owned),
+        summary: String::new(),
+        version: Some(version_path.clone()),
+        sha256: Some(sha256_hex(chapter.source.as_bytes())),
+    };
+    let previous = known.get(&id).filter(|s| !s.removed);
+    match previous {
+        None => {
+            let text = if baseline {
+                format!("This chapter was published in {month}.")
+            } else {
+                format!("This chapter was added in {month}.")
+            };
+            record.summary = with_note(note, text);
+        }
+        Some(state) => {
+            let Some(old_text) = state.version.as_deref().map(|v| store.read_version(v)) else {
+                return Outcome::Problem(
+                    Diagnostic::error(
+                        "history",
+                        format!("the store has no version of `{id}` to compare with"),
+                    )
+                    .with_help(super::store::DAMAGED_HELP),
+                );
+            };
+            // The same file in the same place records nothing (unless its note is new),
+            // so there is nothing to compare: this keeps `check` and `release` quick.
+            if old_text.as_ref().is_ok_and(|t| **t == *chapter.source)
+                && state.place == record.place
+                && (note.is_none() || note == state.change_note.as_deref())
+            {
+                return Outcome::Unchanged;
+            }
+            let old = match old_text.and_then(|t| {
+                Version::parse(
+                    std::path::Path::new(state.version.as_deref().unwrap_or_default()),
+                    &t,
+                )
+            }) {
+                Ok(v) => v,
+                Err(d) => return Outcome::Problem(d),
+            };
+            let new = Version {
+                title: chapter.title.clone(),
+                body: chapter.body().to_owned(),
+            };
+            let d = diff(&old, &new, thresholds);
+            let moved = state.place != record.place;
+            let note_changed = note != state.change_note.as_deref();
+            let fresh_note = note.filter(|_| note_changed);
+            let moved_text = format!(
+                "moved to {} (previously numbered {}, now {})",
+                record.place_title, state.number, record.number
+            );
+            match d.kind {
+                Kind::Unchanged if note_changed && note.is_some() => {
+                    record.change = Change::Refreshed;
+                    record.summary =
+                        with_note(note, format!("This chapter was refreshed in {month}."));
+                }
+                Kind::Unchanged if moved => {
+                    record.change = Change::Moved;
+                    record.moved_from = Some(state.number.clone());
+                    record.version = None;
+                    record.sha256 = None;
+                    record.change_note = None;
+                    record.summary = format!("This chapter was {moved_text} in {month}.");
+                }
+                Kind::Unchanged => return Outcome::Unchanged,
+                kind => {
+                    record.change = match kind {
+                        Kind::Refreshed => Change::Refreshed,
+                        Kind::Revised => Change::Revised,
+                        _ => Change::Updated,
+                    };
+                    record.retitled_from.clone_from(&d.retitled_from);
+                    let mut text = summary(&d, Some(&month));
+                    if moved {
+                        record.moved_from = Some(state.number.clone());
+                        text.push_str(&format!(" It has also been {moved_text}."));
+                    }
+                    record.summary = with_note(fresh_note, text);
+                }
+            }
+        }
+    }
+    let version = record
+        .version
+        .is_some()
+        .then(|| (version_path, chapter.source.to_string()));
+    Outcome::Recorded { record, version }
 }
 
 /// A chapter recorded as new while one of the same title is recorded as removed has most
