@@ -246,7 +246,7 @@ fn plan_chapter(chapter: &Chapter, context: &Context) -> Outcome {
                         _ => Change::Updated,
                     };
                     record.retitled_from.clone_from(&d.retitled_from);
-                    let mut text = summary(&d, Some(&month));
+                    let mut text = summary(&d, Some(month));
                     if moved {
                         record.moved_from = Some(state.number.clone());
                         text.push_str(&format!(" It has also been {moved_text}."));
