@@ -32,9 +32,9 @@ pub enum Command {
         /// A new or empty folder
         dir: PathBuf,
     },
-    /// Add a chapter or a sub-section: the file in the right folder, with its front matter to fill in
+    /// Add a chapter, a sub-section or a part: the file in the right folder, with its front matter to fill in
     #[command(
-        after_help = "Examples:\n  procbook new chapter \"Kinship Care\" --in 3.4\n  procbook new chapter \"Private Fostering\" --in 3.4 --after 3.4.2\n  procbook new section \"Kinship Care\" --in 3"
+        after_help = "Examples:\n  procbook new chapter \"Kinship Care\" --in 3.4\n  procbook new chapter \"Private Fostering\" --in 3.4 --after 3.4.2\n  procbook new section \"Kinship Care\" --in 3\n  procbook new part \"Private Fostering\" --after 5"
     )]
     New {
         #[command(subcommand)]
@@ -181,6 +181,22 @@ pub enum NewCommand {
         after_help = "Examples:\n  procbook new section \"Kinship Care\" --in 3\n  procbook new section \"Kinship Care\" --in 3 --after 3.2\n\nThen add chapters to it with: procbook new chapter \"Title\" --in 3.3"
     )]
     Section(NewArgs),
+    /// A new part (a folder in content/ with its _index.md) at the end of the manual or right after a part
+    #[command(
+        after_help = "Examples:\n  procbook new part \"Private Fostering\"\n  procbook new part \"Private Fostering\" --after 5\n\nThen add sub-sections or chapters to it with: procbook new section \"Title\" --in 6"
+    )]
+    Part(NewPartArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct NewPartArgs {
+    /// The title, in quotes
+    pub title: String,
+    /// The number of the part to put it right after (default: at the end)
+    #[arg(long, value_name = "NUMBER")]
+    pub after: Option<Number>,
+    #[command(flatten)]
+    pub root: RootArg,
 }
 
 #[derive(Debug, Args)]

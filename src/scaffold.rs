@@ -31,6 +31,7 @@ use crate::slug::slugify;
 pub enum Kind {
     Chapter,
     Section,
+    Part,
 }
 
 impl Kind {
@@ -38,6 +39,7 @@ impl Kind {
         match self {
             Kind::Chapter => "chapter",
             Kind::Section => "sub-section",
+            Kind::Part => "part",
         }
     }
 }
@@ -137,6 +139,34 @@ pub fn check_title(title: &str) -> Result<String, Diagnostic> {
         .with_help(example));
     }
     Ok(title.to_owned())
+}
+
+/// Where a new part goes: in `content/`, at the end or right after the part numbered `after`.
+pub fn locate_part(manual: &Manual, after: Option<&Number>) -> Result<Place, Diagnostic> {
+    let after = match after {
+        None => None,
+        Some(n) => match manual.parts.iter().find(|p| &p.number == n) {
+            Some(part) => Some(file_name(&part.path).to_owned()),
+            None => {
+                let help = match (manual.parts.first(), manual.parts.last()) {
+                    (Some(first), Some(last)) if first.number != last.number => {
+                        format!("the parts are numbered {} to {}", first.number, last.number)
+                    }
+                    (Some(only), _) => format!("the only part is {}", only.number),
+                    _ => "the manual has no parts yet: leave out --after".to_owned(),
+                };
+                return Err(
+                    Diagnostic::error("--after", format!("there is no part numbered {n}"))
+                        .with_help(help),
+                );
+            }
+        },
+    };
+    Ok(Place {
+        folder: PathBuf::from(crate::load::CONTENT_DIR),
+        described: "the manual".to_owned(),
+        after,
+    })
 }
 
 /// Finds the part or sub-section numbered `within`, and the item `after` names in it: by its
@@ -418,7 +448,7 @@ pub fn plan(
             let id = unique(&slug, |s| ids.contains(s));
             (ChapterId::new(&id).ok(), id)
         }
-        Kind::Section => {
+        Kind::Section | Kind::Part => {
             let taken: HashSet<&str> = siblings
                 .iter()
                 .filter(|e| e.is_dir)
@@ -429,7 +459,7 @@ pub fn plan(
     };
     let rest = match kind {
         Kind::Chapter => format!("{stem}.md"),
-        Kind::Section => stem,
+        Kind::Section | Kind::Part => stem,
     };
 
     // The neighbours: the item to go after (or the last with a prefix), and the next one.
@@ -522,6 +552,7 @@ pub fn plan(
             ),
         ),
         Kind::Section => (path.join(INDEX_FILE), section_text(title)),
+        Kind::Part => (path.join(INDEX_FILE), part_text(title)),
     };
     Ok(NewItem {
         kind,
@@ -599,6 +630,16 @@ fn chapter_text(title: &str, id: &str, status: &str, today: NaiveDate) -> String
 }
 
 /// A new sub-section's `_index.md`.
+/// A new part's `_index.md`: its title, and the keys a part may have, to fill in or leave.
+fn part_text(title: &str) -> String {
+    format!(
+        "---\ntitle: {}\n{:<COMMENT_COLUMN$}# optional: a line under its title on the contents page\n{:<COMMENT_COLUMN$}# optional: a \"Please note\" line under its title on the contents page\n---\n",
+        yaml_text(title),
+        "caption:",
+        "note:"
+    )
+}
+
 fn section_text(title: &str) -> String {
     format!(
         "---\ntitle: {}\n{:<COMMENT_COLUMN$}# optional: a \"Please note\" line under its title on the contents page\n---\n",
@@ -653,7 +694,7 @@ pub fn preview(
             )
             .into(),
         }),
-        Kind::Section => target.folders.push(SourceFolder {
+        Kind::Section | Kind::Part => target.folders.push(SourceFolder {
             path: item.path.clone(),
             index: Some(SourceFile {
                 path: item.file.clone(),
@@ -709,7 +750,7 @@ pub fn preview(
     })
 }
 
-/// The number and title of every sub-section and chapter, by path.
+/// The number and title of every part, sub-section and chapter, by path.
 fn numbers(manual: &Manual) -> HashMap<PathBuf, (Number, String)> {
     let mut out: HashMap<PathBuf, (Number, String)> = manual
         .chapters
@@ -717,6 +758,7 @@ fn numbers(manual: &Manual) -> HashMap<PathBuf, (Number, String)> {
         .map(|c| (c.path.clone(), (c.number.clone(), c.title.clone())))
         .collect();
     for part in &manual.parts {
+        out.insert(part.path.clone(), (part.number.clone(), part.title.clone()));
         for item in &part.items {
             if let PartItem::SubSection(sub) = item {
                 out.insert(sub.path.clone(), (sub.number.clone(), sub.title.clone()));

@@ -1,29 +1,53 @@
-//! `procbook new chapter|section`: reads the manual, asks `scaffold` where the new item goes
+//! `procbook new chapter|section|part`: reads the manual, asks `scaffold` where the new item goes
 //! and what it starts with, writes it without touching any other file, and says what it made
 //! and the number it has.
 
 use std::fs;
 use std::io::Write;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use super::{clean_root, fail, report};
 use crate::build::today;
-use crate::cli::{NewArgs, NewCommand};
+use crate::cli::NewCommand;
 use crate::config::Config;
 use crate::glossary::Glossary;
 use crate::history::Store;
 use crate::load::load_content;
-use crate::model::{ModelOptions, assemble};
-use crate::scaffold::{self, Entry, Kind, NewItem, Preview};
+use crate::model::{ModelOptions, Number, assemble};
+use crate::scaffold::{self, After, Entry, Kind, NewItem, Preview};
+
+/// Where the new item goes: in a part or sub-section, or (a part) in the manual itself.
+enum Where {
+    In {
+        within: Number,
+        after: Option<After>,
+    },
+    Manual {
+        after: Option<Number>,
+    },
+}
 
 /// `procbook new`: 0 when the item was created, 1 with nothing written.
 pub fn new(command: NewCommand) -> anyhow::Result<ExitCode> {
-    let (kind, args) = match command {
-        NewCommand::Chapter(args) => (Kind::Chapter, args),
-        NewCommand::Section(args) => (Kind::Section, args),
+    let in_folder = |kind, args: crate::cli::NewArgs| {
+        let place = Where::In {
+            within: args.within,
+            after: args.after,
+        };
+        (kind, args.title, args.root.root, place)
     };
-    match create(kind, args)? {
+    let (kind, title, root, place) = match command {
+        NewCommand::Chapter(args) => in_folder(Kind::Chapter, args),
+        NewCommand::Section(args) => in_folder(Kind::Section, args),
+        NewCommand::Part(args) => (
+            Kind::Part,
+            args.title,
+            args.root.root,
+            Where::Manual { after: args.after },
+        ),
+    };
+    match create(kind, &title, root, place)? {
         Ok(()) => Ok(ExitCode::SUCCESS),
         Err(code) => {
             eprintln!("Nothing was written.");
@@ -32,10 +56,15 @@ pub fn new(command: NewCommand) -> anyhow::Result<ExitCode> {
     }
 }
 
-fn create(kind: Kind, args: NewArgs) -> anyhow::Result<Result<(), ExitCode>> {
-    let root = clean_root(args.root.root);
+fn create(
+    kind: Kind,
+    title: &str,
+    root: PathBuf,
+    place: Where,
+) -> anyhow::Result<Result<(), ExitCode>> {
+    let root = clean_root(root);
     let today = today().map_err(anyhow::Error::msg)?;
-    let title = match scaffold::check_title(&args.title) {
+    let title = match scaffold::check_title(title) {
         Ok(t) => t,
         Err(d) => return Ok(Err(fail(&d.into()))),
     };
@@ -52,7 +81,13 @@ fn create(kind: Kind, args: NewArgs) -> anyhow::Result<Result<(), ExitCode>> {
         today,
     };
     let (manual, diagnostics) = assemble(config.clone(), Glossary::default(), &tree, options, None);
-    let place = match scaffold::locate(&manual, &tree, kind, &args.within, args.after.as_ref()) {
+    let place = match &place {
+        Where::In { within, after } => {
+            scaffold::locate(&manual, &tree, kind, within, after.as_ref())
+        }
+        Where::Manual { after } => scaffold::locate_part(&manual, after.as_ref()),
+    };
+    let place = match place {
         Ok(p) => p,
         Err(d) => return Ok(Err(fail(&d.into()))),
     };
@@ -109,7 +144,7 @@ fn list(folder: &Path) -> std::io::Result<Vec<Entry>> {
 /// Writes the new file (and the sub-section's folder), never over anything; on failure it
 /// removes what it made.
 fn write(root: &Path, item: &NewItem) -> std::io::Result<()> {
-    let folder = (item.kind == Kind::Section).then(|| root.join(&item.path));
+    let folder = matches!(item.kind, Kind::Section | Kind::Part).then(|| root.join(&item.path));
     if let Some(dir) = &folder {
         fs::create_dir(dir)?;
     }
@@ -158,6 +193,12 @@ fn created(item: &NewItem, within: &str, preview: &Preview) -> String {
                 "  Add chapters to it with: procbook new chapter \"Title\" --in {number}\n"
             ));
         }
+        Kind::Part => {
+            out.push_str(&format!("  Part {number}, {}.\n", item.title));
+            out.push_str(&format!(
+                "  Add sub-sections or chapters to it with: procbook new section \"Title\" --in {number}, or procbook new chapter \"Title\" --in {number}\n"
+            ));
+        }
     }
     if !item.unprefixed_after.is_empty() {
         out.push_str(&format!(
@@ -178,7 +219,7 @@ fn created(item: &NewItem, within: &str, preview: &Preview) -> String {
             .collect();
         let when = match item.kind {
             Kind::Chapter => "When it is published",
-            Kind::Section => "From the next build",
+            Kind::Section | Kind::Part => "From the next build",
         };
         out.push_str(&format!(
             "  {when}, the items after it are renumbered: {}.\n",

@@ -1,4 +1,4 @@
-//! `procbook new chapter|section`: the file goes in the right folder with a prefix that sorts
+//! `procbook new chapter|section|part`: the file goes in the right folder with a prefix that sorts
 //! it between its neighbours, no other file is renamed or changed, the number printed is the
 //! number the build gives it, and every mistake leaves the manual as it was.
 
@@ -367,6 +367,57 @@ fn a_new_section_goes_in_a_part_and_takes_chapters() {
 }
 
 #[test]
+fn a_new_part_goes_at_the_end_or_after_a_part_and_takes_chapters() {
+    let t = ManualTest::fixture("new");
+    let run = new_ok(&t, &["part", "Fostering"], "content/03-fostering/_index.md");
+    assert!(
+        run.stdout.contains("  Part 3, Fostering.\n  Add sub-sections or chapters to it with: procbook new section \"Title\" --in 3, or procbook new chapter \"Title\" --in 3\n"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        std::fs::read_to_string(t.root.join("content/03-fostering/_index.md"))
+            .unwrap()
+            .starts_with("---\ntitle: Fostering\n")
+    );
+    // Between two parts, with no whole number free: a decimal, and the parts after it move on.
+    let run = new_ok(
+        &t,
+        &["part", "Early Help", "--after", "1"],
+        "content/01.5-early-help/_index.md",
+    );
+    assert!(
+        run.stdout.contains("  Part 2, Early Help.\n"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout.contains("  From the next build, the items after it are renumbered: 2 Looked After Children becomes 3; 3 Fostering becomes 4.\n"),
+        "{}",
+        run.stdout
+    );
+    // The new part takes chapters like any other.
+    new_ok(
+        &t,
+        &["chapter", "Kinship Care", "--in", "4"],
+        "content/03-fostering/01-kinship-care.md",
+    );
+    builds_numbered(
+        &t,
+        &[
+            ("recording", "1.2", "Recording"),
+            ("visits", "3.1", "Social Worker Visits"),
+            ("kinship-care", "4.1", "Kinship Care"),
+        ],
+    );
+    let contents = t.read("index.html");
+    assert!(
+        contents.contains("<span class=\"num\">2.</span> Early Help"),
+        "{contents}"
+    );
+}
+
+#[test]
 fn new_works_from_another_folder_with_root() {
     let t = ManualTest::fixture("new");
     let elsewhere = t.root.parent().unwrap();
@@ -432,6 +483,10 @@ fn every_mistake_is_explained_and_leaves_the_manual_untouched() {
         (
             &["chapter", "X", "--in", "2", "--after", "contacts"],
             "error: the chapter `contacts` (content/01-all-children/01-assessment/01-contacts.md) is not in 2: --after must name an item of 2\n  --> --after\n",
+        ),
+        (
+            &["part", "X", "--after", "9"],
+            "error: there is no part numbered 9\n  --> --after\n  = help: the parts are numbered 1 to 2\n",
         ),
         (
             &["section", "X", "--in", "1.1"],
@@ -524,6 +579,7 @@ fn new_has_help_with_examples() {
         &["new", "--help"][..],
         &["new", "chapter", "--help"],
         &["new", "section", "--help"],
+        &["new", "part", "--help"],
     ] {
         let run = t.ok(args);
         assert!(
