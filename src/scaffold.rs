@@ -629,7 +629,6 @@ fn chapter_text(title: &str, id: &str, status: &str, today: NaiveDate) -> String
     out
 }
 
-/// A new sub-section's `_index.md`.
 /// A new part's `_index.md`: its title, and the keys a part may have, to fill in or leave.
 fn part_text(title: &str) -> String {
     format!(
@@ -640,6 +639,7 @@ fn part_text(title: &str) -> String {
     )
 }
 
+/// A new sub-section's `_index.md`.
 fn section_text(title: &str) -> String {
     format!(
         "---\ntitle: {}\n{:<COMMENT_COLUMN$}# optional: a \"Please note\" line under its title on the contents page\n---\n",
