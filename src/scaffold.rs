@@ -171,10 +171,11 @@ pub fn locate_part(manual: &Manual, after: Option<&Number>) -> Result<Place, Dia
 
 /// Finds the part or sub-section numbered `within`, and the item `after` names in it: by its
 /// number (the published ones, as on the contents page and in `procbook check`), or a chapter
-/// by its id, found among the files of `tree` (the manual's content), drafts and all.
+/// by its id. `with_drafts` reads the manual with its drafts, which only a chapter named by its
+/// id, or a number not found, needs.
 pub fn locate(
     manual: &Manual,
-    tree: &SourceTree,
+    with_drafts: impl FnOnce() -> Manual,
     kind: Kind,
     within: &Number,
     after: Option<&After>,
@@ -227,16 +228,13 @@ pub fn locate(
         Some(After::Number(n)) => match items.iter().find(|(number, ..)| number == n) {
             Some((_, _, path)) => Some(file_name(path).to_owned()),
             None => {
-                let drafts = unnumbered_help(tree, &folder, &items);
+                let drafts = drafts_help(&with_drafts(), &folder, &items);
                 return Err(not_in(within, n, &items, drafts));
             }
         },
         Some(After::Id(id)) => {
-            let Some(path) = chapter_files(tree)
-                .into_iter()
-                .find(|(_, ids)| ids.own() == id)
-                .map(|(path, _)| path)
-            else {
+            let with_drafts = with_drafts();
+            let Some(path) = with_drafts.chapter_by_str(id).map(|c| c.path.clone()) else {
                 return Err(Diagnostic::error(
                     "--after",
                     format!("no chapter has the id `{id}`"),
@@ -354,73 +352,49 @@ fn not_in(
 /// names give, and (from the command) the ids in the release history, so that a new chapter
 /// is never mistaken for an old one.
 pub fn ids_in_use(tree: &SourceTree) -> HashSet<String> {
-    chapter_files(tree)
-        .into_iter()
-        .flat_map(|(_, ids)| std::iter::once(ids.from_name).chain(ids.given))
-        .collect()
-}
-
-/// A chapter file's ids: the one its name gives, and the one its front matter gives, if any.
-struct ChapterIds {
-    from_name: String,
-    given: Option<String>,
-}
-
-impl ChapterIds {
-    /// The chapter's id: the one its front matter gives, else its name's.
-    fn own(&self) -> &str {
-        self.given.as_deref().unwrap_or(&self.from_name)
-    }
-}
-
-/// Every chapter file of `tree` (drafts too), with its ids.
-fn chapter_files(tree: &SourceTree) -> Vec<(PathBuf, ChapterIds)> {
-    fn walk(folder: &SourceFolder, out: &mut Vec<(PathBuf, ChapterIds)>) {
+    fn walk(folder: &SourceFolder, out: &mut HashSet<String>) {
         for file in &folder.files {
             let stem = file
                 .path
                 .file_stem()
                 .and_then(|s| s.to_str())
                 .unwrap_or_default();
-            let given = split(&file.path, &file.text)
-                .ok()
-                .and_then(|split| split.yaml)
-                .and_then(|yaml| parse_yaml::<ChapterMeta>(&file.path, yaml, 2, &file.text).ok())
-                .and_then(|meta| meta.id)
-                .map(|id| id.value.trim().to_owned());
-            let ids = ChapterIds {
-                from_name: order_prefix(stem).1.to_owned(),
-                given,
-            };
-            out.push((file.path.clone(), ids));
+            out.insert(order_prefix(stem).1.to_owned());
+            if let Ok(split) = split(&file.path, &file.text)
+                && let Some(yaml) = split.yaml
+                && let Ok(meta) = parse_yaml::<ChapterMeta>(&file.path, yaml, 2, &file.text)
+                && let Some(id) = meta.id
+            {
+                out.insert(id.value.trim().to_owned());
+            }
         }
         for sub in &folder.folders {
             walk(sub, out);
         }
     }
-    let mut out = Vec::new();
+    let mut out = HashSet::new();
     walk(&tree.root, &mut out);
     out
 }
 
-/// For a number not found in a part or sub-section: where it holds chapters that have no number
-/// (drafts), how to name one of them instead.
-fn unnumbered_help(
-    tree: &SourceTree,
+/// For a number not found in a part or sub-section: where it holds drafts (chapters of
+/// `with_drafts`, the manual read with its drafts, that have no number in `items`), how to
+/// name one of them instead.
+fn drafts_help(
+    with_drafts: &Manual,
     folder: &Path,
     items: &[(Number, String, PathBuf)],
 ) -> Option<String> {
-    let unnumbered: Vec<String> = chapter_files(tree)
-        .into_iter()
-        .filter(|(path, _)| {
-            path.parent() == Some(folder) && !items.iter().any(|(_, _, p)| p == path)
-        })
-        .map(|(_, ids)| ids.own().to_owned())
+    let drafts: Vec<&str> = with_drafts
+        .chapters
+        .iter()
+        .filter(|c| c.path.parent() == Some(folder) && !items.iter().any(|(_, _, p)| *p == c.path))
+        .map(|c| c.id.as_str())
         .collect();
-    let first = unnumbered.first()?;
+    let first = drafts.first()?;
     Some(format!(
         "a draft has no number until it is published: name it by its id instead, e.g. --after {first} (the drafts here: {})",
-        unnumbered.join(", ")
+        drafts.join(", ")
     ))
 }
 

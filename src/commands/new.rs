@@ -81,9 +81,16 @@ fn create(
         today,
     };
     let (manual, diagnostics) = assemble(config.clone(), Glossary::default(), &tree, options, None);
+    let with_drafts = || {
+        let options = ModelOptions {
+            drafts: true,
+            today,
+        };
+        assemble(config.clone(), Glossary::default(), &tree, options, None).0
+    };
     let place = match &place {
         Where::In { within, after } => {
-            scaffold::locate(&manual, &tree, kind, within, after.as_ref())
+            scaffold::locate(&manual, with_drafts, kind, within, after.as_ref())
         }
         Where::Manual { after } => scaffold::locate_part(&manual, after.as_ref()),
     };
