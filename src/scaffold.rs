@@ -148,13 +148,12 @@ pub fn locate_part(manual: &Manual, after: Option<&Number>) -> Result<Place, Dia
         Some(n) => match manual.parts.iter().find(|p| &p.number == n) {
             Some(part) => Some(file_name(&part.path).to_owned()),
             None => {
-                let help = match (manual.parts.first(), manual.parts.last()) {
-                    (Some(first), Some(last)) if first.number != last.number => {
-                        format!("the parts are numbered {} to {}", first.number, last.number)
-                    }
-                    (Some(only), _) => format!("the only part is {}", only.number),
-                    _ => "the manual has no parts yet: leave out --after".to_owned(),
-                };
+                let help = numbered(
+                    manual.parts.iter().map(|p| &p.number),
+                    "the only part is",
+                    "the parts are numbered",
+                    "the manual has no parts yet: leave out --after".to_owned(),
+                );
                 return Err(
                     Diagnostic::error("--after", format!("there is no part numbered {n}"))
                         .with_help(help),
@@ -319,6 +318,20 @@ fn not_a_container(manual: &Manual, kind: Kind, within: &Number) -> Diagnostic {
     ))
 }
 
+/// What `--after` can name, for its help: "{many} 1.1 to 1.4", "{one} 1.1", or `none`.
+fn numbered<'a>(
+    mut numbers: impl Iterator<Item = &'a Number>,
+    one: &str,
+    many: &str,
+    none: String,
+) -> String {
+    match (numbers.next(), numbers.last()) {
+        (Some(first), Some(last)) => format!("{many} {first} to {last}"),
+        (Some(only), None) => format!("{one} {only}"),
+        _ => none,
+    }
+}
+
 /// `--after` names a number that is not in `within`; `drafts` says how to name a draft there,
 /// if there is one.
 fn not_in(
@@ -332,15 +345,12 @@ fn not_in(
     } else {
         format!("{after} is not in {within}: --after must name an item of {within}")
     };
-    let help = match (items.first(), items.last()) {
-        (Some((first, ..)), Some((last, ..))) if first == last => {
-            format!("the only item in {within} is {first}")
-        }
-        (Some((first, ..)), Some((last, ..))) => {
-            format!("the items in {within} are numbered {first} to {last}")
-        }
-        _ => format!("{within} is empty: leave out --after"),
-    };
+    let help = numbered(
+        items.iter().map(|(n, ..)| n),
+        &format!("the only item in {within} is"),
+        &format!("the items in {within} are numbered"),
+        format!("{within} is empty: leave out --after"),
+    );
     let help = match drafts {
         Some(drafts) => format!("{help}; {drafts}"),
         None => help,
@@ -765,6 +775,7 @@ fn list(items: &[String]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::front_matter::{FolderMeta, Status};
 
     #[test]
     fn after_is_a_number_where_it_reads_as_one_and_else_a_chapter_s_id() {
@@ -786,7 +797,6 @@ mod tests {
             assert!(neither.parse::<After>().is_err(), "{neither:?}");
         }
     }
-    use crate::front_matter::{FolderMeta, Status};
 
     fn day() -> NaiveDate {
         NaiveDate::from_ymd_opt(2026, 11, 23).unwrap()
