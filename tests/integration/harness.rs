@@ -28,6 +28,19 @@ pub struct Run {
     pub stderr: String,
 }
 
+impl Run {
+    /// Checks that stderr holds every one of `parts`, showing it whole if not.
+    pub fn assert_stderr_has(&self, parts: &[&str]) {
+        for part in parts {
+            assert!(
+                self.stderr.contains(part),
+                "stderr lacks {part:?}:\n{}",
+                self.stderr
+            );
+        }
+    }
+}
+
 impl From<Output> for Run {
     fn from(o: Output) -> Self {
         Run {

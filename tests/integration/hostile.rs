@@ -284,15 +284,10 @@ fn a_link_that_runs_a_script_is_refused_with_its_line() {
     );
     let run = t.run(&["build"]);
     assert_eq!(run.status, 1, "{}", run.stderr);
-    assert!(
-        run.stderr
-            .contains("error: the link `javascript:alert(1)` would run a script")
-            && run
-                .stderr
-                .contains("--> content/01-all-children/01-contacts-and-referrals.md:9:"),
-        "{}",
-        run.stderr
-    );
+    run.assert_stderr_has(&[
+        "error: the link `javascript:alert(1)` would run a script",
+        "--> content/01-all-children/01-contacts-and-referrals.md:9:",
+    ]);
 }
 
 #[test]

@@ -164,15 +164,10 @@ fn an_index_folder_that_cannot_be_made_is_named_with_what_to_do_and_the_manual_i
     t.write(".procbook/search", "not a folder\n");
     let run = t.run(&["search", "placement"]);
     assert_eq!(run.status, 1, "{}", run.stdout);
-    assert!(
-        run.stderr
-            .contains(".procbook/search could not be opened or built")
-            && run
-                .stderr
-                .contains("check that the folder can be written, or delete it"),
-        "{}",
-        run.stderr
-    );
+    run.assert_stderr_has(&[
+        ".procbook/search could not be opened or built",
+        "check that the folder can be written, or delete it",
+    ]);
     assert_eq!(
         std::fs::read_to_string(t.root.join(".procbook/search")).unwrap(),
         "not a folder\n"

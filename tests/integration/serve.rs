@@ -563,13 +563,7 @@ fn serve_explains_a_port_in_use_and_a_folder_that_is_not_a_manual() {
     let port = taken.local_addr().unwrap().port().to_string();
     let run = t.run(&["serve", "--port", &port]);
     assert_eq!(run.status, 1, "{}", run.stderr);
-    assert!(
-        run.stderr
-            .contains(&format!("port {port} is already in use"))
-            && run.stderr.contains("--port"),
-        "{}",
-        run.stderr
-    );
+    run.assert_stderr_has(&[&format!("port {port} is already in use"), "--port"]);
 
     let empty = tempfile::tempdir().unwrap();
     let run = t.run(&[
