@@ -546,12 +546,7 @@ fn a_number_that_is_not_one_is_a_command_line_mistake() {
     let t = ManualTest::fixture("new");
     let run = t.run(&["new", "chapter", "X", "--in", "one"]);
     assert_eq!(run.status, 2);
-    assert!(
-        run.stderr
-            .contains("`one` is not a number like 4, 4.2 or 4.2.7"),
-        "{}",
-        run.stderr
-    );
+    run.assert_stderr_has(&["`one` is not a number like 4, 4.2 or 4.2.7"]);
     // --after takes a number or a chapter's id; this is neither.
     let run = t.run(&[
         "new",
@@ -563,13 +558,9 @@ fn a_number_that_is_not_one_is_a_command_line_mistake() {
         "Strategy Discussions",
     ]);
     assert_eq!(run.status, 2);
-    assert!(
-        run.stderr.contains(
-            "`Strategy Discussions` is neither a number like 4.2 or 4.2.7 nor a chapter's id like private-fostering"
-        ),
-        "{}",
-        run.stderr
-    );
+    run.assert_stderr_has(&[
+        "`Strategy Discussions` is neither a number like 4.2 or 4.2.7 nor a chapter's id like private-fostering",
+    ]);
 }
 
 #[test]
