@@ -17,7 +17,7 @@ use chrono::{Datelike, NaiveDate};
 
 use crate::config::Config;
 use crate::diagnostic::{Diagnostic, Diagnostics};
-use crate::front_matter::{ChapterMeta, parse_yaml, split};
+use crate::front_matter::{ChapterMeta, Status, parse_yaml, split};
 use crate::glossary::Glossary;
 use crate::load::{INDEX_FILE, SourceFile, SourceFolder, SourceTree};
 use crate::model::{
@@ -116,6 +116,9 @@ pub struct Renumbered {
 pub struct Preview {
     pub number: Number,
     pub renumbered: Vec<Renumbered>,
+    /// For a chapter: the ids of the drafts before it in its folder. Its number counts
+    /// published chapters only, so each of them that is published first puts it one later.
+    pub drafts_before: Vec<String>,
 }
 
 /// Checks the title: one line, with a letter or digit to make a name from.
@@ -728,10 +731,39 @@ pub fn preview(
         })
         .collect();
     renumbered.sort_by(|a, b| a.from.cmp(&b.from));
+    let drafts_before = match item.kind {
+        Kind::Chapter => drafts_before(config, &with, item, today),
+        Kind::Section | Kind::Part => Vec::new(),
+    };
     Ok(Preview {
         number: number.clone(),
         renumbered,
+        drafts_before,
     })
+}
+
+/// The ids of the drafts before the new chapter `item` in its folder, in order: the manual
+/// `with` it, read with its drafts, numbers them all.
+fn drafts_before(
+    config: &Config,
+    with: &SourceTree,
+    item: &NewItem,
+    today: NaiveDate,
+) -> Vec<String> {
+    let options = ModelOptions {
+        drafts: true,
+        today,
+    };
+    let (all, _) = assemble(config.clone(), Glossary::default(), with, options, None);
+    let Some(new) = all.chapters.iter().find(|c| c.path == item.path) else {
+        return Vec::new();
+    };
+    let folder = item.path.parent();
+    all.chapters
+        .iter()
+        .filter(|c| c.status == Status::Draft && c.path.parent() == folder && c.number < new.number)
+        .map(|c| c.id.as_str().to_owned())
+        .collect()
 }
 
 /// The number and title of every part, sub-section and chapter, by path.

@@ -230,8 +230,9 @@ fn a_draft_has_no_number_yet_so_it_is_followed_by_its_id() {
         err.contains("error: there is no 1.1.4 in 1.1\n  --> --after\n  = help: the items in 1.1 are numbered 1.1.1 to 1.1.3; a draft has no number until it is published: name it by its id instead, e.g. --after early-help (the drafts here: early-help)\n"),
         "{err}"
     );
-    // By its id, the new chapter goes right after the draft.
-    new_ok(
+    // By its id, the new chapter goes right after the draft. Its number counts published
+    // chapters only, and the report says which draft before it would put it one later.
+    let thresholds = new_ok(
         &t,
         &[
             "chapter",
@@ -243,11 +244,33 @@ fn a_draft_has_no_number_yet_so_it_is_followed_by_its_id() {
         ],
         "content/01-all-children/01-assessment/01.7-thresholds.md",
     );
-    // A chapter that is published can be named by its id too.
-    new_ok(
+    assert!(
+        thresholds.stdout.contains("  Chapter 1.1.2, Thresholds, in sub-section 1.1, Assessment (id: thresholds).\n  Its number counts published chapters only: the draft before it here, early-help, puts it one later if published first.\n"),
+        "{}",
+        thresholds.stdout
+    );
+    // With two drafts before it, both are named.
+    let last = new_ok(
+        &t,
+        &["chapter", "Review", "--in", "1.1"],
+        "content/01-all-children/01-assessment/06-review.md",
+    );
+    assert!(
+        last.stdout.contains("  Its number counts published chapters only: the 2 drafts before it here (early-help, thresholds) each put it one later if published first.\n"),
+        "{}",
+        last.stdout
+    );
+    // A chapter that is published can be named by its id too; with no draft before the new
+    // one, its number is what it will be.
+    let referrals = new_ok(
         &t,
         &["chapter", "Referrals", "--in", "1.1", "--after", "contacts"],
         "content/01-all-children/01-assessment/01.2-referrals.md",
+    );
+    assert!(
+        !referrals.stdout.contains("counts published chapters only"),
+        "{}",
+        referrals.stdout
     );
 
     builds_numbered(
@@ -258,6 +281,7 @@ fn a_draft_has_no_number_yet_so_it_is_followed_by_its_id() {
             ("early-help", "1.1.3", "Early Help"),
             ("thresholds", "1.1.4", "Thresholds"),
             ("strategy-discussions", "1.1.5", "Strategy Discussions"),
+            ("review", "1.1.7", "Review"),
         ],
     );
 }
