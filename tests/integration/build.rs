@@ -217,16 +217,10 @@ fn a_broken_template_is_reported_with_the_content_s_errors_in_one_run() {
     );
     let run = t.run(&["build"]);
     assert_eq!(run.status, 1);
-    for expected in [
+    run.assert_stderr_has(&[
         "--> themes/default/templates/chapter.html",
         "error: this chapter has no title\n  --> content/01-p/02-untitled.md",
-    ] {
-        assert!(
-            run.stderr.contains(expected),
-            "missing {expected:?} in:\n{}",
-            run.stderr
-        );
-    }
+    ]);
     assert!(!t.exists("index.html"), "nothing is written");
 }
 

@@ -53,11 +53,7 @@ fn markdown_the_structure_leaves_out_is_reported_with_what_to_do() {
         "warning: `02_early-help.md` starts with a number, but not an order prefix like `01-`, so it is not put in order by it: names without a prefix come last\n  --> content/01-all-children/02_early-help.md\n  = help: if the number is meant to order it, rename it to `02-early-help.md`\n",
         "warning: this looks like a chapter, but it is not in the content folder, so it is not published\n  --> kinship-care.md:2:1\n   |\n 2 | title: Kinship Care\n   | ^\n  = help: move it into a part or sub-section folder in content/ (`procbook new chapter` makes a file in the right place), or delete it\n",
     ] {
-        assert!(
-            run.stderr.contains(expected),
-            "missing {expected:?} in:\n{}",
-            run.stderr
-        );
+        run.assert_stderr_has(&[expected]);
     }
     assert!(
         !run.stderr.contains("NOTES.md"),
@@ -92,13 +88,7 @@ fn siblings_with_the_same_prefix_are_told_a_rename_that_keeps_the_order() {
     );
     let run = t.run(&["check", "--strict"]);
     assert_eq!(run.status, 2, "{}", run.stderr);
-    assert!(
-        run.stderr.contains(
-            "warning: `01-early-help.md` has the same order prefix as `01-contacts-and-referrals.md`, so which comes first depends on their names\n  --> content/01-all-children/01-early-help.md\n  = help: give each its own prefix: renaming this one to `01.5-early-help.md` keeps the order and renames nothing else (a chapter keeps its id)\n"
-        ),
-        "{}",
-        run.stderr
-    );
+    run.assert_stderr_has(&["warning: `01-early-help.md` has the same order prefix as `01-contacts-and-referrals.md`, so which comes first depends on their names\n  --> content/01-all-children/01-early-help.md\n  = help: give each its own prefix: renaming this one to `01.5-early-help.md` keeps the order and renames nothing else (a chapter keeps its id)\n"]);
     // Following the advice makes the manual clean, and the order and ids stay as they were.
     t.rename(
         "content/01-all-children/01-early-help.md",
@@ -307,11 +297,7 @@ fn with_errors_check_fails_and_leaves_out_the_changes_but_not_the_review() {
     );
     let run = t.run(&["check"]);
     assert_eq!(run.status, 1);
-    assert!(
-        run.stderr.contains("error: unknown key `titel`"),
-        "{}",
-        run.stderr
-    );
+    run.assert_stderr_has(&["error: unknown key `titel`"]);
     // The chapters that could be read are still in the review report.
     assert!(
         run.stdout

@@ -54,11 +54,7 @@ fn init_refuses_a_folder_that_is_not_empty() {
     std::fs::write(dir.path().join("keep.txt"), "x").unwrap();
     let run = procbook(&["init", "."], dir.path());
     assert_eq!(run.status, 1);
-    assert!(
-        run.stderr.contains("is not empty, so nothing was written"),
-        "{}",
-        run.stderr
-    );
+    run.assert_stderr_has(&["is not empty, so nothing was written"]);
     assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
 }
 
@@ -67,12 +63,7 @@ fn build_outside_a_manual_says_what_to_do() {
     let dir = tempfile::tempdir().unwrap();
     let run = procbook(&["build"], dir.path());
     assert_eq!(run.status, 1);
-    assert!(
-        run.stderr.contains("cannot read manual.yaml"),
-        "{}",
-        run.stderr
-    );
-    assert!(run.stderr.contains("procbook init DIR"), "{}", run.stderr);
+    run.assert_stderr_has(&["cannot read manual.yaml", "procbook init DIR"]);
 }
 
 #[test]
@@ -162,11 +153,7 @@ fn quiet_prints_only_errors_and_verbose_adds_timings() {
     );
     assert!(normal.stdout.starts_with("Built "), "{}", normal.stdout);
     let verbose = t.run(&["build", "--verbose"]);
-    assert!(
-        verbose.stderr.contains(" ms  markdown"),
-        "{}",
-        verbose.stderr
-    );
+    verbose.assert_stderr_has(&[" ms  markdown"]);
     // Each phase with the CPU time spent in it (where the system tells it).
     #[cfg(target_os = "linux")]
     assert!(
@@ -181,7 +168,7 @@ fn quiet_prints_only_errors_and_verbose_adds_timings() {
     t.write(path, "---\ntitle: [\n---\n");
     let broken = t.run(&["--quiet", "build"]);
     assert_eq!(broken.status, 1);
-    assert!(broken.stderr.contains("error:"), "{}", broken.stderr);
+    broken.assert_stderr_has(&["error:"]);
 }
 
 #[cfg(unix)]

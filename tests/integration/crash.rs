@@ -335,13 +335,9 @@ fn a_release_killed_at_random_points_loses_nothing_and_is_redone_exactly_once() 
     // And cannot be recorded twice.
     let again = run(&work.root, &["release", "--date", DATE]);
     assert_eq!(again.status, 1, "{}{}", again.stdout, again.stderr);
-    assert!(
-        again.stderr.contains(&format!(
-            "the last release was on {DATE}, so a new release must be dated after it"
-        )),
-        "{}",
-        again.stderr
-    );
+    again.assert_stderr_has(&[&format!(
+        "the last release was on {DATE}, so a new release must be dated after it"
+    )]);
     assert_eq!(history_files(&work.root.join("history")), after);
 }
 

@@ -184,13 +184,9 @@ fn a_missing_index_and_a_chapter_outside_a_part_are_explained() {
     t.write("content/loose.md", "---\ntitle: Loose\n---\n");
     let run = t.run(&["check"]);
     assert_eq!(run.status, 1);
-    assert!(
-        run.stderr.contains(
-            "error: this folder has no _index.md giving its title\n  --> content/02-no-index\n"
-        ),
-        "{}",
-        run.stderr
-    );
+    run.assert_stderr_has(&[
+        "error: this folder has no _index.md giving its title\n  --> content/02-no-index\n",
+    ]);
     assert!(
         run.stderr
             .contains("error: this chapter is not inside a part\n  --> content/loose.md"),
@@ -209,7 +205,7 @@ fn a_past_review_date_is_a_warning_that_does_not_fail_the_build() {
         &text.replace("review_due: 2027-03", "review_due: 2025-03"),
     );
     let run = t.build();
-    assert!(run.stderr.contains("warning: this chapter was due for review in March 2025\n  --> content/01-all-children/01-contacts-and-referrals.md:5:1"), "{}", run.stderr);
+    run.assert_stderr_has(&["warning: this chapter was due for review in March 2025\n  --> content/01-all-children/01-contacts-and-referrals.md:5:1"]);
     assert!(
         t.read("chapters/contacts-and-referrals.html")
             .contains("review overdue")

@@ -246,7 +246,7 @@ fn a_release_dated_before_the_last_one_is_refused() {
     );
     let run = t.run(&["release", "--date", "2024-07-01"]);
     assert_eq!(run.status, 1);
-    assert!(run.stderr.contains("error: the last release was on 2024-07-15, so a new release must be dated after it, not 2024-07-01"), "{}", run.stderr);
+    run.assert_stderr_has(&["error: the last release was on 2024-07-15, so a new release must be dated after it, not 2024-07-01"]);
     assert!(!t.root.join("history/releases/2024-07-01.yaml").exists());
 }
 
@@ -266,16 +266,11 @@ fn verify_catches_a_tampered_and_a_missing_version() {
     std::fs::remove_file(t.root.join("history/versions/eff/2024-06-15.md")).unwrap();
     let run = t.run(&["history", "verify"]);
     assert_eq!(run.status, 1);
-    assert!(run.stderr.contains("error: this version of `bee` has been changed since it was released on 2024-05-15\n  --> history/versions/bee/2024-05-15.md"), "{}", run.stderr);
-    assert!(run.stderr.contains("error: this version of `eff`, recorded in the release of 2024-06-15, is missing\n  --> history/versions/eff/2024-06-15.md"), "{}", run.stderr);
+    run.assert_stderr_has(&["error: this version of `bee` has been changed since it was released on 2024-05-15\n  --> history/versions/bee/2024-05-15.md", "error: this version of `eff`, recorded in the release of 2024-06-15, is missing\n  --> history/versions/eff/2024-06-15.md"]);
     // A build of a damaged store fails, and says where.
     let build = t.run(&["build"]);
     assert_eq!(build.status, 1, "{}", build.stderr);
-    assert!(
-        build.stderr.contains("history/versions/eff/2024-06-15.md"),
-        "{}",
-        build.stderr
-    );
+    build.assert_stderr_has(&["history/versions/eff/2024-06-15.md"]);
 }
 
 #[test]
@@ -288,12 +283,7 @@ fn a_hand_edited_release_file_is_reported_with_its_line() {
     );
     let run = t.run(&["history", "verify"]);
     assert_eq!(run.status, 1);
-    assert!(
-        run.stderr.contains("--> history/releases/2024-06-15.yaml:"),
-        "{}",
-        run.stderr
-    );
-    assert!(run.stderr.contains("shifted"), "{}", run.stderr);
+    run.assert_stderr_has(&["--> history/releases/2024-06-15.yaml:", "shifted"]);
 }
 
 #[test]
@@ -319,18 +309,14 @@ fn a_changed_id_is_warned_about_before_history_is_cut() {
     t.ok(&["release", "--date", "2024-05-15"]);
     t.rename(B, "content/01-first/01-sub/02-bee-approvals.md");
     let run = t.ok(&["release", "--date", "2024-06-15", "--dry-run"]);
-    assert!(run.stderr.contains("warning: this chapter has the id `bee-approvals`, but the last release had a chapter of the same title with the id `bee`"), "{}", run.stderr);
+    run.assert_stderr_has(&["warning: this chapter has the id `bee-approvals`, but the last release had a chapter of the same title with the id `bee`"]);
     assert!(
         run.stderr
             .contains("--> content/01-first/01-sub/02-bee-approvals.md"),
         "{}",
         run.stderr
     );
-    assert!(
-        run.stderr.contains("add `id: bee` to its front matter"),
-        "{}",
-        run.stderr
-    );
+    run.assert_stderr_has(&["add `id: bee` to its front matter"]);
 }
 
 #[test]
@@ -367,7 +353,7 @@ fn diff_prints_the_json_contract() {
     );
     let missing = t.run(&["diff", "old.md", "nope.md"]);
     assert_eq!(missing.status, 1);
-    assert!(missing.stderr.contains("nope.md"), "{}", missing.stderr);
+    missing.assert_stderr_has(&["nope.md"]);
 }
 
 #[test]
@@ -432,16 +418,8 @@ fn the_monthly_summary_comes_as_text_markdown_and_an_email_ready_page() {
 
     let none = t.run(&["amendments", "--month", "2023-01"]);
     assert_eq!(none.status, 1);
-    assert!(
-        none.stderr.contains("there was no release in 2023-01"),
-        "{}",
-        none.stderr
-    );
-    assert!(
-        none.stderr.contains(
-            "releases were made in: 2024-07 (July 2024), 2024-06 (June 2024), 2024-05 (May 2024)"
-        ),
-        "{}",
-        none.stderr
-    );
+    none.assert_stderr_has(&[
+        "there was no release in 2023-01",
+        "releases were made in: 2024-07 (July 2024), 2024-06 (June 2024), 2024-05 (May 2024)",
+    ]);
 }

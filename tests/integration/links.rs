@@ -94,11 +94,7 @@ fn dead_links_are_reported_at_their_line_and_answers_remembered() {
     let run = t.run(&["check", "--external", "--timeout", "1"]);
     assert_eq!(run.status, 0, "dead links are warnings:\n{}", run.stderr);
     let gone = format!("the link to http://127.0.0.1:{port}/gone is dead");
-    assert!(
-        run.stderr.contains(&format!("warning: {gone}")),
-        "{}",
-        run.stderr
-    );
+    run.assert_stderr_has(&[&format!("warning: {gone}")]);
     assert!(
         run.stderr
             .contains("--> content/01-all-children/01-contacts-and-referrals.md:12:48"),

@@ -557,11 +557,7 @@ fn outside_a_manual_new_says_what_to_do() {
         .unwrap()
         .into();
     assert_eq!(run.status, 1);
-    assert!(
-        run.stderr.contains("cannot read manual.yaml"),
-        "{}",
-        run.stderr
-    );
+    run.assert_stderr_has(&["cannot read manual.yaml"]);
     assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
 }
 

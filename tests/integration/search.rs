@@ -193,13 +193,9 @@ fn search_refuses_a_manual_with_errors_and_says_why() {
     let t = ManualTest::fixture("invalid/links");
     let run = t.run(&["search", "anything"]);
     assert_eq!(run.status, 1);
-    assert!(
-        run.stderr.contains(
-            "error: the link goes to the chapter `missing-chapter`, which does not exist"
-        ),
-        "{}",
-        run.stderr
-    );
+    run.assert_stderr_has(&[
+        "error: the link goes to the chapter `missing-chapter`, which does not exist",
+    ]);
     assert!(
         run.stderr
             .ends_with("Search needs a manual without errors: fix the problems above.\n"),

@@ -574,8 +574,7 @@ fn serve_explains_a_port_in_use_and_a_folder_that_is_not_a_manual() {
         empty.path().to_str().unwrap(),
     ]);
     assert_eq!(run.status, 1, "{}", run.stderr);
-    assert!(run.stderr.contains("has no manual.yaml"), "{}", run.stderr);
-    assert!(run.stderr.contains("procbook init"), "{}", run.stderr);
+    run.assert_stderr_has(&["has no manual.yaml", "procbook init"]);
 }
 
 #[test]
