@@ -31,13 +31,18 @@ pub struct Run {
 impl Run {
     /// Checks that stderr holds every one of `parts`, showing it whole if not.
     pub fn assert_stderr_has(&self, parts: &[&str]) {
-        for part in parts {
-            assert!(
-                self.stderr.contains(part),
-                "stderr lacks {part:?}:\n{}",
-                self.stderr
-            );
-        }
+        has("stderr", &self.stderr, parts);
+    }
+
+    /// Checks that stdout holds every one of `parts`, showing it whole if not.
+    pub fn assert_stdout_has(&self, parts: &[&str]) {
+        has("stdout", &self.stdout, parts);
+    }
+}
+
+fn has(name: &str, text: &str, parts: &[&str]) {
+    for part in parts {
+        assert!(text.contains(part), "{name} lacks {part:?}:\n{text}");
     }
 }
 

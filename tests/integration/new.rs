@@ -90,14 +90,10 @@ fn a_new_chapter_goes_at_the_end_of_a_part_as_a_draft_and_builds_with_its_number
         &["chapter", "Leaving Care", "--in", "2"],
         "content/02-looked-after/03-leaving-care.md",
     );
-    assert!(
-        run.stdout.contains(
-            "  Chapter 2.3, Leaving Care, in part 2, Looked After Children (id: leaving-care).\n"
-        ),
-        "{}",
-        run.stdout
-    );
-    assert!(run.stdout.contains("It is a draft"), "{}", run.stdout);
+    run.assert_stdout_has(&[
+        "  Chapter 2.3, Leaving Care, in part 2, Looked After Children (id: leaving-care).\n",
+    ]);
+    run.assert_stdout_has(&["It is a draft"]);
     assert!(
         run.stdout
             .ends_with("  No other file was renamed or changed.\n")
@@ -146,18 +142,8 @@ fn with_a_gap_after_the_chapter_it_takes_the_next_whole_prefix() {
         ],
         "content/01-all-children/01-assessment/03-section-47-enquiries.md",
     );
-    assert!(
-        run.stdout.contains("  Chapter 1.1.3, Section 47 Enquiries, in sub-section 1.1, Assessment (id: section-47-enquiries).\n"),
-        "{}",
-        run.stdout
-    );
-    assert!(
-        run.stdout.contains(
-            "  When it is published, the items after it are renumbered: 1.1.3 Child Protection Conferences becomes 1.1.4.\n"
-        ),
-        "{}",
-        run.stdout
-    );
+    run.assert_stdout_has(&["  Chapter 1.1.3, Section 47 Enquiries, in sub-section 1.1, Assessment (id: section-47-enquiries).\n"]);
+    run.assert_stdout_has(&["  When it is published, the items after it are renumbered: 1.1.3 Child Protection Conferences becomes 1.1.4.\n"]);
     t.edit(
         "content/01-all-children/01-assessment/03-section-47-enquiries.md",
         "status: draft",
@@ -183,22 +169,14 @@ fn with_no_gap_it_takes_a_decimal_prefix_and_renames_nothing() {
         &["chapter", "Early Help", "--in", "1.1", "--after", "1.1.1"],
         "content/01-all-children/01-assessment/01.5-early-help.md",
     );
-    assert!(
-        run.stdout.contains("  Chapter 1.1.2, Early Help,"),
-        "{}",
-        run.stdout
-    );
+    run.assert_stdout_has(&["  Chapter 1.1.2, Early Help,"]);
     // Again after the same chapter: it goes between the two.
     let run = new_ok(
         &t,
         &["chapter", "Thresholds", "--in", "1.1", "--after", "1.1.1"],
         "content/01-all-children/01-assessment/01.2-thresholds.md",
     );
-    assert!(
-        run.stdout.contains("  Chapter 1.1.2, Thresholds,"),
-        "{}",
-        run.stdout
-    );
+    run.assert_stdout_has(&["  Chapter 1.1.2, Thresholds,"]);
 
     builds_numbered(
         &t,
@@ -244,22 +222,14 @@ fn a_draft_has_no_number_yet_so_it_is_followed_by_its_id() {
         ],
         "content/01-all-children/01-assessment/01.7-thresholds.md",
     );
-    assert!(
-        thresholds.stdout.contains("  Chapter 1.1.2, Thresholds, in sub-section 1.1, Assessment (id: thresholds).\n  Its number counts published chapters only: the draft before it here, early-help, puts it one later if published first.\n"),
-        "{}",
-        thresholds.stdout
-    );
+    thresholds.assert_stdout_has(&["  Chapter 1.1.2, Thresholds, in sub-section 1.1, Assessment (id: thresholds).\n  Its number counts published chapters only: the draft before it here, early-help, puts it one later if published first.\n"]);
     // With two drafts before it, both are named.
     let last = new_ok(
         &t,
         &["chapter", "Review", "--in", "1.1"],
         "content/01-all-children/01-assessment/06-review.md",
     );
-    assert!(
-        last.stdout.contains("  Its number counts published chapters only: the 2 drafts before it here (early-help, thresholds) each put it one later if published first.\n"),
-        "{}",
-        last.stdout
-    );
+    last.assert_stdout_has(&["  Its number counts published chapters only: the 2 drafts before it here (early-help, thresholds) each put it one later if published first.\n"]);
     // A chapter that is published can be named by its id too; with no draft before the new
     // one, its number is what it will be.
     let referrals = new_ok(
@@ -308,11 +278,7 @@ fn a_number_override_after_the_place_is_respected_or_the_clash_refused() {
         ],
         "content/01-all-children/01-assessment/03-strategy-meetings.md",
     );
-    assert!(
-        run.stdout.contains("  Chapter 1.1.3, Strategy Meetings,"),
-        "{}",
-        run.stdout
-    );
+    run.assert_stdout_has(&["  Chapter 1.1.3, Strategy Meetings,"]);
     assert!(!run.stdout.contains("renumbered"), "{}", run.stdout);
 
     // Where the override leaves no number free, nothing is written.
@@ -373,11 +339,7 @@ fn a_new_section_goes_in_a_part_and_takes_chapters() {
         run.stdout
             .contains("  Sub-section 1.2, Early Help, in part 1, All Children.\n")
     );
-    assert!(
-        run.stdout.contains("From the next build, the items after it are renumbered: 1.2 Recording becomes 1.3; 1.3 Kinship Care becomes 1.4.\n"),
-        "{}",
-        run.stdout
-    );
+    run.assert_stdout_has(&["From the next build, the items after it are renumbered: 1.2 Recording becomes 1.3; 1.3 Kinship Care becomes 1.4.\n"]);
     t.ok(&["build", "--drafts"]);
     assert!(
         t.read("chapters/family-and-friends-carers.html")
@@ -394,11 +356,7 @@ fn a_new_section_goes_in_a_part_and_takes_chapters() {
 fn a_new_part_goes_at_the_end_or_after_a_part_and_takes_chapters() {
     let t = ManualTest::fixture("new");
     let run = new_ok(&t, &["part", "Fostering"], "content/03-fostering/_index.md");
-    assert!(
-        run.stdout.contains("  Part 3, Fostering.\n  Add sub-sections or chapters to it with: procbook new section \"Title\" --in 3, or procbook new chapter \"Title\" --in 3\n"),
-        "{}",
-        run.stdout
-    );
+    run.assert_stdout_has(&["  Part 3, Fostering.\n  Add sub-sections or chapters to it with: procbook new section \"Title\" --in 3, or procbook new chapter \"Title\" --in 3\n"]);
     assert!(
         std::fs::read_to_string(t.root.join("content/03-fostering/_index.md"))
             .unwrap()
@@ -410,16 +368,8 @@ fn a_new_part_goes_at_the_end_or_after_a_part_and_takes_chapters() {
         &["part", "Early Help", "--after", "1"],
         "content/01.5-early-help/_index.md",
     );
-    assert!(
-        run.stdout.contains("  Part 2, Early Help.\n"),
-        "{}",
-        run.stdout
-    );
-    assert!(
-        run.stdout.contains("  From the next build, the items after it are renumbered: 2 Looked After Children becomes 3; 3 Fostering becomes 4.\n"),
-        "{}",
-        run.stdout
-    );
+    run.assert_stdout_has(&["  Part 2, Early Help.\n"]);
+    run.assert_stdout_has(&["  From the next build, the items after it are renumbered: 2 Looked After Children becomes 3; 3 Fostering becomes 4.\n"]);
     // The new part takes chapters like any other.
     new_ok(
         &t,
@@ -460,7 +410,7 @@ fn new_works_from_another_folder_with_root() {
         "{}",
         run.stdout
     );
-    assert!(run.stdout.contains("(id: visits-2)"));
+    run.assert_stdout_has(&["(id: visits-2)"]);
 }
 
 #[test]
@@ -473,7 +423,7 @@ fn a_new_chapter_never_takes_the_id_of_a_removed_one() {
         &["chapter", "Dee", "--in", "2"],
         "content/02-second/02-dee-2.md",
     );
-    assert!(run.stdout.contains("(id: dee-2)"), "{}", run.stdout);
+    run.assert_stdout_has(&["(id: dee-2)"]);
 }
 
 #[test]
