@@ -188,16 +188,19 @@ fn created(item: &NewItem, within: &str, preview: &Preview) -> String {
                 "  Chapter {number}, {}, in {within} (id: {id}).\n",
                 item.title
             ));
-            match preview.drafts_before.as_slice() {
-                [] => {}
-                [one] => out.push_str(&format!(
-                    "  Its number counts published chapters only: the draft before it here, {one}, puts it one later if published first.\n"
-                )),
-                many => out.push_str(&format!(
-                    "  Its number counts published chapters only: the {} drafts before it here ({}) each put it one later if published first.\n",
+            let drafts = match preview.drafts_before.as_slice() {
+                [] => None,
+                [one] => Some(format!("the draft before it here, {one}, puts")),
+                many => Some(format!(
+                    "the {} drafts before it here ({}) each put",
                     many.len(),
                     many.join(", ")
                 )),
+            };
+            if let Some(drafts) = drafts {
+                out.push_str(&format!(
+                    "  Its number counts published chapters only: {drafts} it one later if published first.\n"
+                ));
             }
             out.push_str("  It is a draft, left out of the site until you change `status: draft` to `status: current`.\n");
             out.push_str("  Fill in its summary, owner and review date, and write it; `procbook build --drafts` previews it.\n");
