@@ -41,7 +41,7 @@ use crate::render::OutputFile;
 
 /// Change when the analysis, the documents or the export change, so that old caches are
 /// ignored. The crate's version is part of every key as well.
-const FORMAT: &[u8] = b"procbook search cache 6\n";
+const FORMAT: &[u8] = b"procbook search cache 7\n";
 const FILE: &str = "search.cache";
 
 pub type Key = [u8; 16];
@@ -635,7 +635,7 @@ mod tests {
         // A chapter's fragment is left out: a reusing build makes it again.
         let files = vec![
             OutputFile::new("search/meta.json", "{}"),
-            OutputFile::new("search/c/0.json", "{}"),
+            OutputFile::new("search/c/0.jsonl", "{}"),
         ];
         let bytes = encode(&corpus(), &keys, &[9u8; 16], &files);
         let cache = Cache::decode(bytes).expect("decodes");
@@ -885,7 +885,7 @@ mod tests {
             assert!(is_index_file(good), "{good}");
         }
         for bad in [
-            "search/c/0.json",
+            "search/c/0.jsonl",
             "/etc/passwd",
             "search/../index.html",
             "index.html",

@@ -7,8 +7,13 @@
 //!   document frequency and, for every document it is in, its score: tantivy's BM25 summed
 //!   over the fields with their boosts. A query fetches only the shards of its terms, and a
 //!   prefix's terms sit together in one or two shards;
-//! - `c/N.json`: chapter N's number, title, address, and each section's title and opening
-//!   text, fetched for the results shown.
+//! - `c/N.jsonl`: the fragments of chapters `N × FRAGMENT_PACK` onwards, `FRAGMENT_PACK` of
+//!   them, one JSON object a line: the chapter's number, title, address, and each section's
+//!   title and opening text. `meta.json` gives each chapter's fragment length (`fragment_bytes`),
+//!   so the client fetches one chapter's fragment with an HTTP range request; a server that
+//!   ignores the range sends the whole pack, and the client cuts the fragment out of it.
+//!   (A file per chapter would be as small to fetch, but a thousand files cost a build more
+//!   to write than their bytes do.)
 //!
 //! Shard format, little-endian: "PBS1", u32 term count, then per term: u8 length, the term in
 //! UTF-8, u32 document frequency, u32 posting count, then per posting the document id's gap
@@ -33,6 +38,10 @@ const SHARD_BYTES: usize = 24 * 1024;
 const SHARD_RUNS: usize = 16;
 /// The opening of each section kept for excerpts.
 const EXCERPT_CHARS: usize = 600;
+/// Chapters' fragments in each `c/N.jsonl` file. A fixed count, so that an edit to one
+/// chapter changes one file however its length changes; and few enough that a server which
+/// ignores range requests sends a bounded pack (eight chapters' openings) for a result.
+pub const FRAGMENT_PACK: usize = 8;
 pub const SCORE_SCALE: f32 = 10_000.0;
 
 #[derive(Serialize)]
@@ -52,6 +61,10 @@ struct Meta<'a> {
     local: Vec<(u32, u32)>,
     /// The first document of each chapter, in order.
     chapter_docs: Vec<u32>,
+    /// Chapters in each fragment file (`c/N.jsonl`).
+    fragment_pack: usize,
+    /// The length in bytes of each chapter's fragment in its file (0: it has none).
+    fragment_bytes: Vec<u32>,
 }
 
 #[derive(Serialize)]
@@ -62,7 +75,7 @@ struct PartRange {
     end: u32,
 }
 
-/// A chapter's fragment, `c/N.json`, written by `Fragment::write_json` (its tests hold it to
+/// A chapter's fragment, a line of `c/N.jsonl`, written by `Fragment::write_json` (its tests hold it to
 /// what `serde_json` writes for this struct).
 #[cfg_attr(test, derive(Serialize))]
 struct Fragment<'a> {
@@ -96,7 +109,7 @@ pub fn export(manual: &Manual, corpus: &Corpus) -> Vec<OutputFile> {
     }
     let (mut files, shards) = phase("  search postings and shards", || write_shards(corpus));
     // The excerpts are made once the postings are gone, in the memory they held.
-    let fragments = phase("  search fragments", || {
+    let (fragments, fragment_bytes) = phase("  search fragments", || {
         let chapters = by_chapter
             .iter()
             .map(|ids| {
@@ -164,6 +177,8 @@ pub fn export(manual: &Manual, corpus: &Corpus) -> Vec<OutputFile> {
         parts,
         local,
         chapter_docs,
+        fragment_pack: FRAGMENT_PACK,
+        fragment_bytes,
     };
     files.push(OutputFile::new(
         "search/meta.json",
@@ -174,9 +189,10 @@ pub fn export(manual: &Manual, corpus: &Corpus) -> Vec<OutputFile> {
     files
 }
 
-/// Each chapter's fragment, `c/N.json`, made from the chapters' rendered sections alone (no
-/// analysis): the same files as `export` makes, for a build that reuses the rest of the export
-/// from the search cache, which does not keep them.
+/// The chapters' fragment files, `c/N.jsonl`, made from the chapters' rendered sections alone
+/// (no analysis): the same files as `export` makes, for a build that reuses the rest of the
+/// export (`meta.json` with the fragments' lengths among it) from the search cache, which does
+/// not keep them.
 pub fn fragment_files(
     manual: &Manual,
     rendered: &[std::sync::Arc<crate::markdown::Rendered>],
@@ -198,7 +214,7 @@ pub fn fragment_files(
                 .collect()
         })
         .collect();
-    fragments(manual, chapters)
+    fragments(manual, chapters).0
 }
 
 /// Whether the file at `path` (in the site) is a chapter's fragment.
@@ -226,40 +242,66 @@ impl<'a> FragmentSection<'a> {
     }
 }
 
-/// Each chapter's fragment, `c/N.json`: its number, title, address, and each section's title
-/// and opening text, for the results shown. `chapters` holds each chapter's sections, in
-/// order; a chapter with none has no fragment.
-fn fragments(manual: &Manual, chapters: Vec<Vec<FragmentSection>>) -> Vec<OutputFile> {
-    chapters
+/// The chapters' fragment files, `c/N.jsonl`, `FRAGMENT_PACK` chapters a file, one line
+/// each: a chapter's number, title, address, and each section's title and opening text, for
+/// the results shown; and each chapter's length in its file. `chapters` holds each chapter's
+/// sections, in order; a chapter with none has no fragment (length 0), and a file with none
+/// is not written.
+fn fragments(manual: &Manual, chapters: Vec<Vec<FragmentSection>>) -> (Vec<OutputFile>, Vec<u32>) {
+    let mut chapters = chapters.into_iter().enumerate();
+    let packs: Vec<Vec<(usize, Vec<FragmentSection>)>> =
+        std::iter::from_fn(|| Some(chapters.by_ref().take(FRAGMENT_PACK).collect::<Vec<_>>()))
+            .take_while(|pack| !pack.is_empty())
+            .collect();
+    let made: Vec<(Option<OutputFile>, Vec<u32>)> = packs
         .into_par_iter()
         .enumerate()
-        .filter(|(_, sections)| !sections.is_empty())
-        .map(|(c, sections)| {
-            let chapter = &manual.chapters[c];
-            let fragment = Fragment {
-                id: chapter.id.as_str(),
-                number: chapter.number.to_string(),
-                title: &chapter.title,
-                url: chapter
-                    .external_url
-                    .clone()
-                    .or_else(|| chapter.page_path())
-                    .unwrap_or_default(),
-                sections,
-            };
+        .map(|(p, pack)| {
             // Room for the texts and a little over, so that the buffer is not grown (each
             // growth is a copy into memory the process has not touched yet).
-            let room: usize = 256
-                + fragment
-                    .sections
-                    .iter()
-                    .map(|s| s.text.len() + s.title.len() + 64)
-                    .sum::<usize>();
+            let room: usize = pack
+                .iter()
+                .map(|(_, sections)| {
+                    256 + sections
+                        .iter()
+                        .map(|s| s.text.len() + s.title.len() + 64)
+                        .sum::<usize>()
+                })
+                .sum();
             let mut bytes = Vec::with_capacity(room + room / 8);
-            fragment.write_json(&mut bytes);
-            OutputFile::new(format!("search/c/{c}.json"), bytes)
+            let mut lengths = Vec::with_capacity(pack.len());
+            for (c, sections) in pack {
+                let start = bytes.len();
+                if !sections.is_empty() {
+                    let chapter = &manual.chapters[c];
+                    let fragment = Fragment {
+                        id: chapter.id.as_str(),
+                        number: chapter.number.to_string(),
+                        title: &chapter.title,
+                        url: chapter
+                            .external_url
+                            .clone()
+                            .or_else(|| chapter.page_path())
+                            .unwrap_or_default(),
+                        sections,
+                    };
+                    fragment.write_json(&mut bytes);
+                    bytes.push(b'\n');
+                }
+                lengths.push(u32::try_from(bytes.len() - start).expect("a fragment under 4 GB"));
+            }
+            let file =
+                (!bytes.is_empty()).then(|| OutputFile::new(format!("search/c/{p}.jsonl"), bytes));
+            (file, lengths)
         })
-        .collect()
+        .collect();
+    let mut files = Vec::with_capacity(made.len());
+    let mut lengths = Vec::with_capacity(manual.chapters.len());
+    for (file, pack) in made {
+        files.extend(file);
+        lengths.extend(pack);
+    }
+    (files, lengths)
 }
 
 impl Fragment<'_> {

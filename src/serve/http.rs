@@ -10,7 +10,7 @@ use std::sync::Arc;
 
 use axum::Router;
 use axum::extract::{Query, State};
-use axum::http::{HeaderValue, Method, StatusCode, Uri, header};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, header};
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -50,7 +50,12 @@ fn asset(text: &'static str, kind: &'static str) -> Response {
 }
 
 /// One of the site's files, or the site's 404 page.
-async fn page(State(shared): State<Arc<Shared>>, method: Method, uri: Uri) -> Response {
+async fn page(
+    State(shared): State<Arc<Shared>>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+) -> Response {
     if method != Method::GET && method != Method::HEAD {
         return (
             StatusCode::METHOD_NOT_ALLOWED,
@@ -83,9 +88,7 @@ async fn page(State(shared): State<Arc<Shared>>, method: Method, uri: Uri) -> Re
                 inject(&String::from_utf8_lossy(&bytes), &shared, &live),
             );
         }
-        let mut response = bytes.into_response();
-        set_headers(&mut response, kind);
-        return response;
+        return file(bytes, kind, headers.get(header::RANGE));
     }
     // `/amendments` is the folder `/amendments/`.
     let last = path.rsplit('/').next().unwrap_or_default();
@@ -138,6 +141,71 @@ fn site_path(raw: &str) -> Result<String, &'static str> {
         segments.push("index.html");
     }
     Ok(segments.join("/"))
+}
+
+/// A site file other than a page: whole, or the one range of its bytes a `Range` header asks
+/// for (the search client fetches a chapter's excerpts so, from a file of several chapters').
+fn file(bytes: Bytes, kind: &'static str, range: Option<&HeaderValue>) -> Response {
+    let len = bytes.len();
+    let asked = range.and_then(|r| r.to_str().ok());
+    let mut response = match asked.map(|r| byte_range(r, len)) {
+        Some(Ok(Some(range))) => {
+            let value = format!("bytes {}-{}/{len}", range.start, range.end - 1);
+            let mut response = (StatusCode::PARTIAL_CONTENT, bytes.slice(range)).into_response();
+            if let Ok(value) = HeaderValue::from_str(&value) {
+                response.headers_mut().insert(header::CONTENT_RANGE, value);
+            }
+            response
+        }
+        Some(Err(Unsatisfiable)) => {
+            let mut response = StatusCode::RANGE_NOT_SATISFIABLE.into_response();
+            if let Ok(value) = HeaderValue::from_str(&format!("bytes */{len}")) {
+                response.headers_mut().insert(header::CONTENT_RANGE, value);
+            }
+            response
+        }
+        // No range, or one this server does not take apart (several ranges, other units):
+        // the whole file, as RFC 9110 allows.
+        Some(Ok(None)) | None => bytes.into_response(),
+    };
+    set_headers(&mut response, kind);
+    response
+        .headers_mut()
+        .insert(header::ACCEPT_RANGES, HeaderValue::from_static("bytes"));
+    response
+}
+
+/// A range that starts past a file's end.
+#[derive(Debug, PartialEq)]
+struct Unsatisfiable;
+
+/// The bytes of a file of `len` bytes that a `Range` header's value asks for, when it asks
+/// for one range: `bytes=A-B`, `bytes=A-` (to the end) or `bytes=-N` (the last N). `Ok(None)`
+/// for a value of another kind, which is answered with the whole file.
+fn byte_range(value: &str, len: usize) -> Result<Option<std::ops::Range<usize>>, Unsatisfiable> {
+    let Some((first, last)) = value
+        .trim()
+        .strip_prefix("bytes=")
+        .and_then(|spec| spec.split_once('-'))
+    else {
+        return Ok(None);
+    };
+    let number = |s: &str| {
+        (!s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()))
+            .then(|| s.parse::<usize>().ok())
+            .flatten()
+    };
+    let (first, last) = (first.trim(), last.trim());
+    let range = match (number(first), number(last)) {
+        (Some(a), Some(b)) if a <= b => a..b.saturating_add(1).min(len),
+        (Some(a), None) if last.is_empty() => a..len,
+        (None, Some(n)) if first.is_empty() && n > 0 => len.saturating_sub(n)..len,
+        _ => return Ok(None),
+    };
+    if range.start >= len {
+        return Err(Unsatisfiable);
+    }
+    Ok(Some(range))
 }
 
 fn content_type(path: &str) -> &'static str {
@@ -312,6 +380,31 @@ mod tests {
         assert_eq!(site_path("/amendments/").unwrap(), "amendments/index.html");
         assert_eq!(site_path("/search/s/1.bin").unwrap(), "search/s/1.bin");
         assert_eq!(site_path("/a%20b.html").unwrap(), "a b.html");
+    }
+
+    #[test]
+    fn one_range_of_bytes_is_read_from_a_range_header() {
+        assert_eq!(byte_range("bytes=0-9", 100), Ok(Some(0..10)));
+        assert_eq!(byte_range("bytes=90-199", 100), Ok(Some(90..100)));
+        assert_eq!(byte_range("bytes=95-", 100), Ok(Some(95..100)));
+        assert_eq!(byte_range("bytes=-10", 100), Ok(Some(90..100)));
+        assert_eq!(byte_range("bytes=-500", 100), Ok(Some(0..100)));
+        assert_eq!(byte_range("bytes=100-120", 100), Err(Unsatisfiable));
+        assert_eq!(byte_range("bytes=0-0", 0), Err(Unsatisfiable));
+        // Anything else is answered with the whole file.
+        for other in [
+            "bytes=0-9,20-29",
+            "bytes=9-0",
+            "bytes=-0",
+            "bytes=-",
+            "bytes=a-b",
+            "bytes=+1-2",
+            "items=0-9",
+            "",
+            "bytes=99999999999999999999999-",
+        ] {
+            assert_eq!(byte_range(other, 100), Ok(None), "{other}");
+        }
     }
 
     #[test]

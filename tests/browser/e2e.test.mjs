@@ -186,6 +186,38 @@ test("typing a question finds the chapter a newcomer needs, with the words highl
   assert.deepEqual(p.errors, []);
 });
 
+test("excerpts are fetched a chapter at a time with range requests, and a server without them shows the same results", async () => {
+  const shown = async (url) => {
+    const p = await page();
+    const asked = [];
+    p.on("request", (r) => { if (r.url().includes("/search/c/")) asked.push(r.headers()["range"]); });
+    await p.goto(url + "search.html");
+    await p.waitForFunction(() => document.querySelector("#search-part").options.length > 1);
+    // At once, not a key at a time: one search, so each load below is one of its results'.
+    await p.locator("#search-input").fill("placement review");
+    await p.waitForFunction(() => document.querySelector("#search-status").textContent.includes("\u201cplacement review\u201d"));
+    const results = await p.locator("#search-list .result").evaluateAll((els) => els.map((e) => e.innerHTML));
+    assert.deepEqual(p.errors, []);
+    await p.context().close();
+    return { results, asked };
+  };
+  const ranged = await shown(server.url);
+  assert.ok(ranged.results.length >= 3, "the query has results");
+  assert.ok(ranged.results.every((r) => /class="result-snippet">[^<]/.test(r)), "each result has its excerpt");
+  assert.match(ranged.results[0], /<mark>/);
+  assert.ok(ranged.asked.length > 0 && ranged.asked.every((r) => /^bytes=\d+-\d+$/.test(r || "")), ranged.asked.join(", "));
+  const whole = await serve(SITE, { ranges: false });
+  try {
+    const plain = await shown(whole.url);
+    assert.deepEqual(plain.results, ranged.results);
+    // The whole file a server sends is kept for its other chapters: never more fetches than
+    // with ranges.
+    assert.ok(plain.asked.length > 0 && plain.asked.length <= ranged.asked.length, plain.asked.join(", "));
+  } finally {
+    whole.close();
+  }
+});
+
 test("an acronym finds its section and the result links straight to the section", async () => {
   const p = await page();
   await p.goto(server.url + "search.html");

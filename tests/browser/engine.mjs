@@ -9,9 +9,11 @@ export function loadEngine(siteDir) {
     vm.runInThisContext(fs.readFileSync(path.join(siteDir, "assets", file), "utf8"), { filename: file });
   }
   const { Engine } = globalThis.ProcbookSearch;
-  return new Engine("search/", async (p) => {
+  // A range is read as a server that honours range requests sends it.
+  return new Engine("search/", async (p, kind, signal, range) => {
     const bytes = fs.readFileSync(path.join(siteDir, p));
-    return bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength);
+    const [start, end] = range || [0, bytes.byteLength];
+    return bytes.buffer.slice(bytes.byteOffset + start, bytes.byteOffset + Math.min(end, bytes.byteLength));
   });
 }
 

@@ -13,8 +13,10 @@ const TYPES = {
 };
 
 // `delay(pathname)`, when given, is how many milliseconds to hold each answer back: a slow
-// network for some files.
-export async function serve(dir, { delay } = {}) {
+// network for some files. A request for one range of bytes ("Range: bytes=A-B") is answered
+// with those bytes (206), as common web servers do, unless `ranges` is false: then with the
+// whole file (200), as a server that does not support ranges answers.
+export async function serve(dir, { delay, ranges = true } = {}) {
   const root = path.resolve(dir);
   const server = http.createServer(async (req, res) => {
     const url = new URL(req.url, "http://localhost");
@@ -29,7 +31,15 @@ export async function serve(dir, { delay } = {}) {
         res.end(fs.existsSync(path.join(root, "404.html")) ? fs.readFileSync(path.join(root, "404.html")) : "not found");
         return;
       }
-      res.writeHead(200, { "content-type": TYPES[path.extname(file)] || "application/octet-stream" });
+      const type = TYPES[path.extname(file)] || "application/octet-stream";
+      const range = ranges && /^bytes=(\d+)-(\d+)$/.exec(req.headers.range || "");
+      if (range && Number(range[1]) <= Number(range[2]) && Number(range[1]) < data.length) {
+        const [start, last] = [Number(range[1]), Math.min(Number(range[2]), data.length - 1)];
+        res.writeHead(206, { "content-type": type, "content-range": `bytes ${start}-${last}/${data.length}` });
+        res.end(data.subarray(start, last + 1));
+        return;
+      }
+      res.writeHead(200, { "content-type": type });
       res.end(data);
     });
   });

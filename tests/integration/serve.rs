@@ -256,6 +256,11 @@ impl Server {
 
     /// Sends `GET path` exactly as written; returns the status and body.
     fn get(&self, path: &str) -> (u16, String) {
+        self.get_with(path, "")
+    }
+
+    /// `get` with more header lines (each ending in CRLF).
+    fn get_with(&self, path: &str, headers: &str) -> (u16, String) {
         use std::io::{Read, Write};
         let mut stream = std::net::TcpStream::connect(("127.0.0.1", self.port)).unwrap();
         stream
@@ -263,7 +268,7 @@ impl Server {
             .unwrap();
         write!(
             stream,
-            "GET {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"
+            "GET {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n{headers}\r\n"
         )
         .unwrap();
         let mut response = Vec::new();
@@ -440,6 +445,23 @@ fn serve_reloads_once_per_save_shows_errors_and_refuses_traversal() {
     assert_eq!(hits[0]["id"], "children-missing-from-care", "{json}");
     let (status, json) = server.get("/api/search?q=%22unclosed");
     assert_eq!(status, 200, "{json}");
+
+    // A chapter's excerpts, as the browser's client fetches them: one range of a file of
+    // several chapters', the range meta.json gives.
+    let (_, meta) = server.get("/search/meta.json");
+    let meta: serde_json::Value = serde_json::from_str(&meta).unwrap();
+    let lengths = meta["fragment_bytes"].as_array().unwrap();
+    let (first, second) = (lengths[0].as_u64().unwrap(), lengths[1].as_u64().unwrap());
+    let (status, whole) = server.get("/search/c/0.jsonl");
+    assert_eq!(status, 200);
+    let range = format!("Range: bytes={first}-{}\r\n", first + second - 1);
+    let (status, line) = server.get_with("/search/c/0.jsonl", &range);
+    assert_eq!(status, 206);
+    assert_eq!(line, whole[first as usize..(first + second) as usize]);
+    let chapter: serde_json::Value = serde_json::from_str(&line).unwrap();
+    assert_eq!(chapter["number"], "1.1.2", "{line}");
+    let (status, _) = server.get_with("/search/c/0.jsonl", "Range: bytes=99999999-\r\n");
+    assert_eq!(status, 416);
 }
 
 #[test]

@@ -116,9 +116,11 @@
   // ---- Index ----
   function Engine(base, load) {
     this.base = base;        // where search/ is, e.g. "search/"
-    this.load = load;        // load(path, "json" | "bytes") -> Promise
+    this.load = load;        // load(path, "bytes", signal, [start, end]?) -> Promise<ArrayBuffer>
     this.shards = new Map(); // file -> Promise<Shard>
-    this.fragments = new Map();
+    this.fragments = new Map(); // chapter -> { loading: Promise<fragment>, signal }
+    this.packs = new Map();     // fragment file -> Promise<its whole bytes>, once a server sends whole files
+    this.wholeFiles = false;    // whether the server ignores range requests
     this.fetched = 0;        // bytes of index fetched (meta.json and shards), for measurements
     this.fetchedExcerpts = 0; // bytes of chapter fragments fetched for the results shown
   }
@@ -343,29 +345,57 @@
     });
   };
 
-  // The chapter and section of a document, from its chapter's fragment. With `signal`, a
-  // fragment still loading is given up when the signal aborts (the reader typed on), so that
-  // the newer search's loads do not queue behind it; it is loaded again when next asked for.
+  // The chapter and section of a document, from its chapter's fragment: a line of the file
+  // c/N.jsonl that holds it and the next chapters' (meta.json gives each one's length), asked
+  // for with a range request. A server that ignores the range sends the whole file, which is
+  // then kept for its other chapters. With `signal`, a fragment still loading is given up when
+  // the signal aborts (the reader typed on), so that the newer search's loads do not queue
+  // behind it; it is loaded again when next asked for.
   Engine.prototype.describe = function (doc, signal) {
     var self = this;
-    var starts = this.meta.chapter_docs;
+    var meta = this.meta;
+    var starts = meta.chapter_docs;
     var lo = 0, hi = starts.length - 1;
     while (lo < hi) { var mid = (lo + hi + 1) >> 1; if (starts[mid] <= doc) lo = mid; else hi = mid - 1; }
-    var file = "c/" + lo + ".json";
-    var known = this.fragments.get(file);
+    var pack = Math.floor(lo / meta.fragment_pack);
+    var file = "c/" + pack + ".jsonl";
+    var start = 0;
+    for (var c = pack * meta.fragment_pack; c < lo; c++) start += meta.fragment_bytes[c];
+    var end = start + meta.fragment_bytes[lo];
+    var known = this.fragments.get(lo);
     if (!known || (known.signal && known.signal.aborted)) {
       // `signal` is kept while the fragment loads: one given up is loaded again.
       var entry = { signal: signal };
-      entry.loading = this.load(this.base + file, "bytes", signal).then(function (bytes) {
-        self.fetchedExcerpts += bytes.byteLength;
+      var bytes = this.packs.get(file);
+      if (!bytes) {
+        var ranged = !this.wholeFiles;
+        bytes = this.load(this.base + file, "bytes", signal, ranged ? [start, end] : null).then(function (got) {
+          self.fetchedExcerpts += got.byteLength;
+          // More than was asked for is the whole file: this server ignores ranges, so files
+          // are fetched whole from now on, and this one is kept for its other chapters.
+          if (got.byteLength !== end - start) {
+            self.wholeFiles = true;
+            self.packs.set(file, Promise.resolve(got));
+          }
+          return got;
+        });
+        if (!ranged) {
+          // Shared while it loads; forgotten if it fails or is given up.
+          var mine = bytes;
+          this.packs.set(file, mine);
+          mine.catch(function () { if (self.packs.get(file) === mine) self.packs.delete(file); });
+        }
+      }
+      entry.loading = bytes.then(function (got) {
         entry.signal = null;
-        return JSON.parse(new TextDecoder().decode(bytes));
+        var line = got.byteLength === end - start ? got : got.slice(start, end);
+        return JSON.parse(new TextDecoder().decode(line));
       });
       known = entry;
       known.loading.catch(function () {
-        if (self.fragments.get(file) === known) self.fragments.delete(file);
+        if (self.fragments.get(lo) === known) self.fragments.delete(lo);
       });
-      this.fragments.set(file, known);
+      this.fragments.set(lo, known);
     }
     return known.loading.then(function (chapter) {
       var section = chapter.sections.filter(function (s) { return s.doc === doc; })[0] || { anchor: null, title: "", text: "" };
@@ -445,8 +475,9 @@
     var scopeSelect = document.getElementById("search-scope");
     var status = document.getElementById("search-status");
     var list = document.getElementById("search-list");
-    var engine = new Engine("search/", function (path, kind, signal) {
-      return fetch(path, { signal: signal }).then(function (r) {
+    var engine = new Engine("search/", function (path, kind, signal, range) {
+      var headers = range ? { Range: "bytes=" + range[0] + "-" + (range[1] - 1) } : undefined;
+      return fetch(path, { signal: signal, headers: headers }).then(function (r) {
         if (!r.ok) throw new Error(path + ": " + r.status);
         return r.arrayBuffer();
       });
