@@ -464,13 +464,15 @@ pub fn search(
                 crate::search::index::folder(&options.root).display()
             )
         })?;
-    let found = index.search(query, limit)?;
-    let hits = crate::search::index::hits(&prepared.manual, &docs.docs, &found, query);
+    let found = index.find(query, limit)?;
+    let hits = crate::search::index::hits(&prepared.manual, &docs.docs, &found.docs, query);
     match format {
         Format::Json => println!("{}", serde_json::to_string_pretty(&hits)?),
         Format::Text => {
             if hits.is_empty() {
                 println!("No results for {query:?}. Try fewer or other words.");
+            } else if found.partial.is_some() {
+                println!("{}\n", crate::search::query::PARTIAL_NOTE);
             }
             for h in &hits {
                 let section = if h.section_title.is_empty() {

@@ -41,7 +41,7 @@ use crate::render::OutputFile;
 
 /// Change when the analysis, the documents or the export change, so that old caches are
 /// ignored. The crate's version is part of every key as well.
-const FORMAT: &[u8] = b"procbook search cache 7\n";
+const FORMAT: &[u8] = b"procbook search cache 8\n";
 const FILE: &str = "search.cache";
 
 pub type Key = [u8; 16];
@@ -545,10 +545,13 @@ pub fn chapter_keys(manual: &Manual, rendered: &[std::sync::Arc<Rendered>]) -> V
         .collect()
 }
 
-/// The export's key: every chapter's key, and what else the export holds of each chapter
-/// and part.
+/// The export's key: every chapter's key, what else the export holds of each chapter and
+/// part, and the question words (which `meta.json` holds for the browser's client).
 pub fn export_key(manual: &Manual, keys: &[Key]) -> Key {
     let mut h = base(manual);
+    for w in super::query::QUESTION_WORDS {
+        field(&mut h, w);
+    }
     h.update(&(keys.len() as u64).to_le_bytes());
     for (c, key) in manual.chapters.iter().zip(keys) {
         h.update(key);

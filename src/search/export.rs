@@ -1,8 +1,8 @@
 //! The static search index in the site's `search/` folder, for the browser's client:
 //!
-//! - `meta.json`: the shards' term ranges, the analysis tables (stop words, spellings), the
-//!   parts' and local chapters' document ranges (for filters), and where each chapter's
-//!   documents start;
+//! - `meta.json`: the shards' term ranges, the analysis tables (stop words, question words,
+//!   spellings), the parts' and local chapters' document ranges (for filters), and where each
+//!   chapter's documents start;
 //! - `s/N.bin`: the terms, sorted, in shards of about `SHARD_BYTES`, each term with its
 //!   document frequency and, for every document it is in, its score: tantivy's BM25 summed
 //!   over the fields with their boosts. A query fetches only the shards of its terms, and a
@@ -51,6 +51,8 @@ struct Meta<'a> {
     /// [first term, last term, file].
     shards: Vec<(String, String, String)>,
     stop_words: &'a [&'a str],
+    /// Words dropped from a query that has others (`query::QUESTION_WORDS`).
+    question_words: &'a [&'a str],
     /// Sorted, so that the file is the same bytes on every build.
     spellings: std::collections::BTreeMap<&'a str, &'a str>,
     fields: Vec<(&'static str, f32)>,
@@ -167,6 +169,7 @@ pub fn export(manual: &Manual, corpus: &Corpus) -> Vec<OutputFile> {
         docs: docs.len(),
         shards,
         stop_words: STOP_WORDS,
+        question_words: super::query::QUESTION_WORDS,
         spellings: spelling_map()
             .iter()
             .map(|(k, v)| (k.as_str(), v.as_str()))

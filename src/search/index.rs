@@ -16,7 +16,7 @@ use tantivy::tokenizer::{PreTokenizedString, Token};
 use tantivy::{DocAddress, Index, IndexReader, IndexWriter, TantivyDocument, Term};
 
 use super::analyze::Analyzer;
-use super::query::{Clause, expand, parse};
+use super::query::{Clause, expand, marked_terms, parse};
 use super::{Corpus, Field, SearchDoc};
 use crate::html::escape;
 use crate::model::Manual;
@@ -39,6 +39,16 @@ pub struct Hit {
     /// The document's id (its index in the documents).
     #[serde(skip)]
     pub doc: u32,
+}
+
+/// What a search found.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Found {
+    /// (document id, score), best first.
+    pub docs: Vec<(u32, f32)>,
+    /// `Some((k, n))` where no document has all `n` parts of the query (words, phrases, the
+    /// word being typed), and these have `k`, the most any has.
+    pub partial: Option<(usize, usize)>,
 }
 
 pub struct SearchIndex {
@@ -238,8 +248,62 @@ impl SearchIndex {
 
     /// The best `limit` documents for `query`: (document id, score), best first.
     pub fn search(&self, query: &str, limit: usize) -> tantivy::Result<Vec<(u32, f32)>> {
+        Ok(self.find(query, limit)?.docs)
+    }
+
+    /// The best `limit` documents for `query`: those with every part of it; where there are
+    /// none, those with the most parts (with the sum of those parts' scores, as ever).
+    pub fn find(&self, query: &str, limit: usize) -> tantivy::Result<Found> {
+        let clauses = self.clauses(query)?;
+        let n = clauses.len();
+        let searcher = self.reader.searcher();
+        let top = |required: usize| -> tantivy::Result<Vec<(u32, f32)>> {
+            let parts = clauses
+                .iter()
+                .map(|c| (Occur::Should, c.box_clone()))
+                .collect();
+            searcher
+                .search(
+                    &BooleanQuery::with_minimum_required_clauses(parts, required),
+                    &TopDocs::with_limit(limit.max(1)).order_by_score(),
+                )?
+                .into_iter()
+                .map(|(score, addr)| Ok((self.our_id(addr)?, score)))
+                .collect()
+        };
+        if n == 0 {
+            return Ok(Found::default());
+        }
+        let docs = top(n)?;
+        if !docs.is_empty() || n == 1 {
+            return Ok(Found {
+                docs,
+                partial: None,
+            });
+        }
+        // The most parts any document has: a search for at least k parts finds something for
+        // every k up to it, and nothing above it.
+        let (mut found, mut lo, mut hi) = (Vec::new(), 0, n - 1);
+        while lo < hi {
+            let mid = (lo + hi).div_ceil(2);
+            let docs = top(mid)?;
+            if docs.is_empty() {
+                hi = mid - 1;
+            } else {
+                (found, lo) = (docs, mid);
+            }
+        }
+        // `found` is the search for `lo` parts (empty for none).
+        Ok(Found {
+            partial: (lo > 0).then_some((lo, n)),
+            docs: found,
+        })
+    }
+
+    /// The parts of `query`, each a query that matches a document with that part.
+    fn clauses(&self, query: &str) -> tantivy::Result<Vec<Box<dyn Query>>> {
         let analyzer = Analyzer::default();
-        let mut musts: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        let mut musts: Vec<Box<dyn Query>> = Vec::new();
         for clause in parse(query, &analyzer) {
             let q: Box<dyn Query> = match clause {
                 Clause::Word(t) => self.word(&t),
@@ -260,9 +324,7 @@ impl SearchIndex {
                     }
                     let candidates = candidates.into_iter().filter(|(_, df)| *df > 0);
                     let terms = expand(&prefix, term.as_deref(), candidates);
-                    if terms.is_empty() {
-                        return Ok(Vec::new());
-                    }
+                    // No terms: a part no document has (an empty query matches nothing).
                     Box::new(BooleanQuery::new(
                         terms
                             .iter()
@@ -271,19 +333,9 @@ impl SearchIndex {
                     ))
                 }
             };
-            musts.push((Occur::Must, q));
+            musts.push(q);
         }
-        if musts.is_empty() {
-            return Ok(Vec::new());
-        }
-        let searcher = self.reader.searcher();
-        let top = searcher.search(
-            &BooleanQuery::new(musts),
-            &TopDocs::with_limit(limit.max(1)).order_by_score(),
-        )?;
-        top.into_iter()
-            .map(|(score, addr)| Ok((self.our_id(addr)?, score)))
-            .collect()
+        Ok(musts)
     }
 
     /// Our document id of a tantivy document.
@@ -316,7 +368,7 @@ impl SearchIndex {
 /// Results for readers: each document's chapter, section, address and a snippet.
 pub fn hits(manual: &Manual, docs: &[SearchDoc], found: &[(u32, f32)], query: &str) -> Vec<Hit> {
     let analyzer = Analyzer::default();
-    let wanted: Vec<String> = query_terms(query, &analyzer);
+    let wanted: Vec<String> = marked_terms(query, &analyzer);
     found
         .iter()
         .map(|&(doc, score)| {
@@ -342,20 +394,6 @@ pub fn hits(manual: &Manual, docs: &[SearchDoc], found: &[(u32, f32)], query: &s
                 doc,
             }
         })
-        .collect()
-}
-
-/// Every term a query could match, for highlighting (prefixes as written).
-fn query_terms(query: &str, analyzer: &Analyzer) -> Vec<String> {
-    analyzer
-        .analyze(
-            &query
-                .chars()
-                .take(super::query::MAX_QUERY_CHARS)
-                .collect::<String>(),
-        )
-        .into_iter()
-        .map(|w| w.term)
         .collect()
 }
 
@@ -437,6 +475,46 @@ mod tests {
             section_title: String::new(),
             text: "".into(),
             terms: [vec![0], vec![], vec![], terms, vec![]],
+        }
+    }
+
+    #[test]
+    fn where_no_document_has_every_word_those_with_the_most_are_found() {
+        // Terms: 0 plan (every title), 1 care, 2 review, 3 visit, 4 panel.
+        let corpus = Corpus {
+            docs: vec![
+                doc(vec![1, 2]),
+                doc(vec![1, 3]),
+                doc(vec![2, 3]),
+                doc(vec![1]),
+                doc(vec![4]),
+            ],
+            vocabulary: ["plan", "care", "review", "visit", "panel"]
+                .map(String::from)
+                .to_vec(),
+        };
+        let index = SearchIndex::in_memory(&corpus).unwrap();
+        let ids = |found: &Found| found.docs.iter().map(|d| d.0).collect::<Vec<_>>();
+        // Every word in some document: those, and nothing said.
+        let found = index.find("care review ", 10).unwrap();
+        assert_eq!((ids(&found), found.partial), (vec![0], None));
+        // No document has all three: the three with two, each with its two words' scores.
+        let found = index.find("care review visit ", 10).unwrap();
+        let mut docs = ids(&found);
+        docs.sort();
+        assert_eq!((docs, found.partial), (vec![0, 1, 2], Some((2, 3))));
+        let two = index.find("care review ", 10).unwrap().docs[0].1;
+        let doc0 = found.docs.iter().find(|d| d.0 == 0).unwrap().1;
+        assert!((two - doc0).abs() < 1e-4, "{two} {doc0}");
+        // A word no document has (a typo) does not hide the others'; a prefix no term
+        // starts with neither.
+        let found = index.find("panel carre ", 10).unwrap();
+        assert_eq!((ids(&found), found.partial), (vec![4], Some((1, 2))));
+        let found = index.find("panel zz", 10).unwrap();
+        assert_eq!((ids(&found), found.partial), (vec![4], Some((1, 2))));
+        // Nothing at all, and one word that is not there: no results, nothing partial.
+        for query in ["carre zebra ", "carre ", ""] {
+            assert_eq!(index.find(query, 10).unwrap(), Found::default(), "{query}");
         }
     }
 

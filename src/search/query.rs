@@ -1,6 +1,9 @@
 //! Reading a query: words (all required), "quoted phrases" (matched on adjacent pairs of
-//! words), and the last word, while it is being typed, as a prefix. The browser's client
-//! (`search.js`) follows the same rules, so that both find the same sections.
+//! words), and the last word, while it is being typed, as a prefix. A question typed as it
+//! would be asked ("what are the timescales for a strategy discussion?") loses its question
+//! words, and where no section has every word that is left, the sections with the most of them
+//! are found instead (`index::SearchIndex::find`). The browser's client (`search.js`) follows
+//! the same rules, so that both find the same sections.
 
 use super::analyze::{Analyzer, STOP_WORDS, split_words};
 use super::pairs_of;
@@ -11,6 +14,24 @@ pub const MAX_QUERY_CHARS: usize = 500;
 pub const MAX_EXPANSIONS: usize = 8;
 /// A prefix shorter than this matches only the whole word.
 pub const MIN_PREFIX: usize = 2;
+
+/// The words a question is put in, which say nothing of what is wanted: a query that has
+/// other words is read without them (outside quotes). As `Analyzer::prefix` gives them: lower
+/// case, apostrophes taken out. The stop words are dropped already.
+pub const QUESTION_WORDS: &[&str] = &[
+    "what", "how", "who", "whom", "whose", "when", "where", "why", "which", "do", "does", "did",
+    "should", "shall", "can", "could", "would", "must", "may", "might", "i", "im", "ive", "me",
+    "my", "we", "us", "our", "you", "your",
+];
+
+/// Said above results that have only some of a query's words (the browser's client says the
+/// same).
+pub const PARTIAL_NOTE: &str = "No section has all of these words: these have the most of them.";
+
+/// Whether `word` (as typed) is one of `QUESTION_WORDS`.
+pub fn is_question_word(word: &str) -> bool {
+    QUESTION_WORDS.contains(&Analyzer::prefix(word).as_str())
+}
 
 /// One required part of a query.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -27,11 +48,14 @@ pub enum Clause {
     Phrase(Vec<String>),
 }
 
-/// Reads a query. Stop words and empty phrases add nothing.
+/// Reads a query. Stop words and empty phrases add nothing; question words add nothing where
+/// there is anything else.
 pub fn parse(query: &str, analyzer: &Analyzer) -> Vec<Clause> {
     let query: String = query.chars().take(MAX_QUERY_CHARS).collect();
     let ends_open = !query.ends_with(|c: char| c.is_whitespace() || c == '"');
     let mut clauses = Vec::new();
+    // The question words' clauses, in order: the query's, if it has no others.
+    let mut questions = Vec::new();
     let mut words: Vec<String> = Vec::new();
     for (i, part) in query.split('"').enumerate() {
         if i % 2 == 1 {
@@ -53,7 +77,7 @@ pub fn parse(query: &str, analyzer: &Analyzer) -> Vec<Clause> {
             if ends_open && i == query.split('"').count() - 1 {
                 // The last word of the query is being typed: it becomes the prefix below.
                 if let Some(last) = words.pop() {
-                    push_words(&mut clauses, &words, analyzer);
+                    push_words(&mut clauses, &mut questions, &words, analyzer);
                     words.clear();
                     let prefix = Analyzer::prefix(&last);
                     if !STOP_WORDS.contains(&prefix.as_str()) {
@@ -65,20 +89,49 @@ pub fn parse(query: &str, analyzer: &Analyzer) -> Vec<Clause> {
                     continue;
                 }
             }
-            push_words(&mut clauses, &words, analyzer);
+            push_words(&mut clauses, &mut questions, &words, analyzer);
             words.clear();
         }
     }
-    clauses
+    if clauses.is_empty() {
+        questions
+    } else {
+        clauses
+    }
 }
 
-fn push_words(clauses: &mut Vec<Clause>, words: &[String], analyzer: &Analyzer) {
-    clauses.extend(
-        words
-            .iter()
-            .filter_map(|w| analyzer.term(w))
-            .map(Clause::Word),
-    );
+fn push_words(
+    clauses: &mut Vec<Clause>,
+    questions: &mut Vec<Clause>,
+    words: &[String],
+    analyzer: &Analyzer,
+) {
+    for word in words {
+        if let Some(term) = analyzer.term(word) {
+            let to = if is_question_word(word) {
+                &mut *questions
+            } else {
+                &mut *clauses
+            };
+            to.push(Clause::Word(term));
+        }
+    }
+}
+
+/// The terms to mark in results: the query's words' terms, but its question words' where it
+/// has other words.
+pub fn marked_terms(query: &str, analyzer: &Analyzer) -> Vec<String> {
+    let query: String = query.chars().take(MAX_QUERY_CHARS).collect();
+    let words: Vec<(&str, String)> = split_words(&query)
+        .into_iter()
+        .filter_map(|(s, e)| Some((&query[s..e], analyzer.term(&query[s..e])?)))
+        .collect();
+    let asked = words.iter().any(|(w, _)| !is_question_word(w));
+    words
+        .into_iter()
+        .filter(|(w, _)| !asked || !is_question_word(w))
+        .map(|(_, t)| t)
+        .collect()
 }
 
 /// The terms a prefix stands for: those starting with it (when it is long enough) and the
@@ -165,6 +218,49 @@ mod tests {
         assert!(p("").is_empty());
         let long = "word ".repeat(10_000);
         assert!(p(&long).len() <= MAX_QUERY_CHARS / 5);
+    }
+
+    #[test]
+    fn question_words_are_dropped_where_the_query_has_other_words() {
+        assert_eq!(
+            p("What are the timescales for a strategy discussion? "),
+            [
+                Clause::Word("timescal".into()),
+                Clause::Word("strategi".into()),
+                Clause::Word("discuss".into())
+            ]
+        );
+        // The last word, still being typed, is kept as it is.
+        assert_eq!(
+            p("how do I refer"),
+            [Clause::Prefix {
+                prefix: "refer".into(),
+                term: Some("refer".into())
+            }]
+        );
+        // Alone, they are the query; in quotes, they are the phrase's.
+        assert_eq!(
+            p("who can "),
+            [Clause::Word("who".into()), Clause::Word("can".into())]
+        );
+        assert_eq!(
+            p("\"when a child goes\" missing "),
+            [
+                Clause::Word("when".into()),
+                Clause::Word("child".into()),
+                Clause::Word("goe".into()),
+                Clause::Phrase(vec!["when child".into(), "child goe".into()]),
+                Clause::Word("miss".into())
+            ]
+        );
+        assert_eq!(
+            marked_terms("When can I’m missing", &Analyzer::default()),
+            ["miss"]
+        );
+        assert_eq!(
+            marked_terms("who can", &Analyzer::default()),
+            ["who", "can"]
+        );
     }
 
     #[test]

@@ -186,6 +186,24 @@ test("typing a question finds the chapter a newcomer needs, with the words highl
   assert.deepEqual(p.errors, []);
 });
 
+test("a question asked as a practitioner would ask it finds its section, and results with only some of the words say so", async () => {
+  const p = await page();
+  await p.goto(server.url + "search.html");
+  await typeQuery(p, "What are the timescales for a strategy discussion?");
+  const first = p.locator("#search-list .result").first();
+  assert.match(await first.locator(".result-chapter").innerText(), /^1\.3\.3\s+Strategy Discussions$/);
+  assert.match(await first.locator(".result-section").innerText(), /Timescales/);
+  const marked = await p.locator("#search-list mark").allInnerTexts();
+  assert.ok(marked.length > 0);
+  assert.deepEqual(marked.filter((m) => /^(what|are|the|for|a)$/i.test(m)), [], "question and stop words are not marked");
+  assert.doesNotMatch(await p.locator("#search-status").innerText(), /No section has all/);
+  // No section has "happens" with the rest: the sections with the most of the words, said so.
+  await typeQuery(p, "what happens when a child goes missing from care");
+  assert.match(await p.locator("#search-status").innerText(), /^No section has all of these words: these have the most of them\. \d+ results? for/);
+  assert.match(await first.locator(".result-chapter").innerText(), /^3\.5\.1\s+Children Missing from Home or Care$/);
+  assert.deepEqual(p.errors, []);
+});
+
 test("excerpts are fetched a chapter at a time with range requests, and a server without them shows the same results", async () => {
   const shown = async (url) => {
     const p = await page();

@@ -373,7 +373,7 @@ fn the_search_cache_gives_the_index_a_build_from_nothing_gives() {
     let good = std::fs::read(&cache).unwrap();
     for damaged in [
         good[..good.len() / 2].to_vec(),
-        b"procbook search cache 7\n\xff\xff\xff\xff".to_vec(),
+        b"procbook search cache 8\n\xff\xff\xff\xff".to_vec(),
         vec![0u8; 1000],
     ] {
         std::fs::write(&cache, &damaged).unwrap();

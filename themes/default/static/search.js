@@ -10,6 +10,8 @@
   var WORD_CHAR = /[\p{Alphabetic}\p{N}]/u;
   var MAX_WORD = 40;
   var MAX_QUERY_CHARS = 500;
+  // As src/search/query.rs PARTIAL_NOTE.
+  var PARTIAL_NOTE = "No section has all of these words: these have the most of them.";
 
   function isWordChar(c) { return WORD_CHAR.test(c); }
   function isApostrophe(c) { return c === "'" || c === "\u2019"; }
@@ -45,6 +47,7 @@
 
   function Analyzer(meta) {
     this.stop = new Set(meta.stop_words);
+    this.questions = new Set(meta.question_words || []);
     this.spellings = meta.spellings || {};
   }
   Analyzer.prototype.lower = function (word) {
@@ -68,6 +71,23 @@
   Analyzer.prototype.terms = function (text) {
     return this.analyze(text).map(function (w) { return w.term; });
   };
+  Analyzer.prototype.isQuestionWord = function (word) {
+    return this.questions.has(this.lower(word));
+  };
+  // The terms to mark in results, as src/search/query.rs `marked_terms`: the query's words'
+  // terms, but its question words' where it has other words.
+  Analyzer.prototype.markedTerms = function (query) {
+    var self = this;
+    query = Array.from(query).slice(0, MAX_QUERY_CHARS).join("");
+    var words = [];
+    splitWords(query).forEach(function (s) {
+      var word = query.slice(s[0], s[1]);
+      var term = self.term(word);
+      if (term !== null) words.push({ term: term, question: self.isQuestionWord(word) });
+    });
+    var asked = words.some(function (w) { return !w.question; });
+    return words.filter(function (w) { return !asked || !w.question; }).map(function (w) { return w.term; });
+  };
 
   function pairsOf(terms) {
     var out = [];
@@ -80,12 +100,14 @@
     query = Array.from(query).slice(0, MAX_QUERY_CHARS).join("");
     var endsOpen = !(query.length === 0 || /[\s"]$/u.test(query));
     var clauses = [];
+    // The question words' clauses, in order: the query's, if it has no others.
+    var questions = [];
     var parts = query.split('"');
     var words = [];
     function pushWords() {
       for (var w = 0; w < words.length; w++) {
         var t = analyzer.term(words[w]);
-        if (t !== null) clauses.push({ kind: "word", term: t });
+        if (t !== null) (analyzer.isQuestionWord(words[w]) ? questions : clauses).push({ kind: "word", term: t });
       }
       words = [];
     }
@@ -108,7 +130,7 @@
       }
       pushWords();
     }
-    return clauses;
+    return clauses.length ? clauses : questions;
   }
 
   function byteCompare(a, b) { return a < b ? -1 : a > b ? 1 : 0; }
@@ -281,8 +303,36 @@
     return out;
   }
 
-  // Every document that matches all clauses, with its score. The postings are loaded first;
-  // with `signal` aborted by then (the reader typed on), nothing is scored.
+  // The documents in the most of `lists` that any is in (where none is in all), each with
+  // the sum of its scores in list order; `partial` is [that many, the number of lists].
+  function mostOf(lists, size) {
+    lists.forEach(function (l) { if (l.docs.length) size = Math.max(size, l.docs[l.docs.length - 1] + 1); });
+    var total = new Float64Array(size);
+    var count = new Uint32Array(size);
+    var most = 0;
+    for (var i = 0; i < lists.length; i++) {
+      var docs = lists[i].docs, scores = lists[i].scores;
+      for (var p = 0; p < docs.length; p++) {
+        var d = docs[p];
+        if (++count[d] > most) most = count[d];
+        if (scores) total[d] += scores[p];
+      }
+    }
+    if (most === 0) return NO_POSTINGS;
+    var found = 0;
+    for (var d2 = 0; d2 < size; d2++) if (count[d2] === most) found++;
+    var out = new Postings(new Uint32Array(found), new Float64Array(found));
+    var k = 0;
+    for (var d3 = 0; d3 < size; d3++) {
+      if (count[d3] === most) { out.docs[k] = d3; out.scores[k] = total[d3]; k++; }
+    }
+    out.partial = [most, lists.length];
+    return out;
+  }
+
+  // Every document that matches all clauses, with its score; where none does, those that
+  // match the most (as src/search/index.rs `find`). The postings are loaded first; with
+  // `signal` aborted by then (the reader typed on), nothing is scored.
   Engine.prototype.match = function (clauses, signal) {
     var self = this;
     return Promise.all(clauses.map(function (c) {
@@ -297,7 +347,8 @@
       var each = loaded.map(function (lists, i) {
         return clauses[i].kind === "word" ? lists[0] : combine(lists, clauses[i].kind === "phrase", size);
       });
-      return combine(each, true, size);
+      var all = combine(each, true, size);
+      return all.docs.length || each.length < 2 ? all : mostOf(each, size);
     });
   };
 
@@ -313,7 +364,8 @@
 
   // options: { limit, part (index into meta.parts or ""), scope ("local" | "national" | ""),
   // signal (an AbortSignal: once aborted, the search ends with no results) }.
-  // Resolves to [{ doc, score }], best first.
+  // Resolves to [{ doc, score }], best first; where no document has every part of the query,
+  // the array's `partial` is [the most parts any has, the number of parts].
   Engine.prototype.search = function (query, options) {
     var self = this;
     options = options || {};
@@ -340,6 +392,7 @@
           best.splice(at, 0, hit);
           if (best.length > limit) best.pop();
         }
+        if (found.partial && best.length) best.partial = found.partial;
         return best;
       });
     });
@@ -516,10 +569,13 @@
         // A search overtaken by a newer one while its index loaded shows nothing, so it
         // loads no excerpts.
         if (mine !== sequence) return null;
-        return Promise.all(hits.map(function (h) { return engine.describe(h.doc, signal); }));
-      }).then(function (described) {
-        if (mine !== sequence || !described) return;
-        var terms = engine.analyzer.terms(query);
+        return Promise.all(hits.map(function (h) { return engine.describe(h.doc, signal); })).then(function (described) {
+          return { described: described, partial: hits.partial };
+        });
+      }).then(function (shown) {
+        if (mine !== sequence || !shown) return;
+        var described = shown.described;
+        var terms = engine.analyzer.markedTerms(query);
         list.innerHTML = described.map(function (d) {
           var section = d.section_title ? '<span class="result-section">' + markTitle(d.section_title, terms, engine.analyzer) + "</span>" : "";
           return '<li class="result"><a href="' + escapeHtml(d.url) + '"><span class="result-chapter"><span class="num">' +
@@ -529,7 +585,8 @@
         var n = described.length;
         status.textContent = n === 0
           ? "No results for \u201c" + query + "\u201d. Try fewer or other words."
-          : n + (n === 1 ? " result" : " results") + " for \u201c" + query + "\u201d" + (n === 10 ? " (the best 10)" : "") + ".";
+          : (shown.partial ? PARTIAL_NOTE + " " : "") +
+            n + (n === 1 ? " result" : " results") + " for \u201c" + query + "\u201d" + (n === 10 ? " (the best 10)" : "") + ".";
         document.documentElement.setAttribute("data-search-done", String(mine));
       }).catch(function () {
         if (mine === sequence) status.textContent = "Search failed to load part of its index. Please try again.";
