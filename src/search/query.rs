@@ -8,6 +8,8 @@
 use super::analyze::{Analyzer, STOP_WORDS, split_words};
 use super::pairs_of;
 
+/// Characters after which a query's last word is complete (a space is one too).
+const CLOSERS: &str = "\"?!.,;:)";
 /// Queries longer than this are cut: nobody types more, and it bounds the work.
 pub const MAX_QUERY_CHARS: usize = 500;
 /// At most this many terms stand in for a prefix (the most frequent first).
@@ -52,7 +54,9 @@ pub enum Clause {
 /// there is anything else.
 pub fn parse(query: &str, analyzer: &Analyzer) -> Vec<Clause> {
     let query: String = query.chars().take(MAX_QUERY_CHARS).collect();
-    let ends_open = !query.ends_with(|c: char| c.is_whitespace() || c == '"');
+    // The last word is still being typed unless something follows it: a space, a quote, or
+    // the punctuation that ends a question or a sentence.
+    let ends_open = !query.ends_with(|c: char| c.is_whitespace() || CLOSERS.contains(c));
     let mut clauses = Vec::new();
     // The question words' clauses, in order: the query's, if it has no others.
     let mut questions = Vec::new();
@@ -175,13 +179,20 @@ mod tests {
                 }
             ]
         );
-        assert_eq!(
-            p("strategy discussion "),
-            [
-                Clause::Word("strategi".into()),
-                Clause::Word("discuss".into())
-            ]
-        );
+        for complete in [
+            "strategy discussion ",
+            "strategy discussion?",
+            "strategy discussion.",
+        ] {
+            assert_eq!(
+                p(complete),
+                [
+                    Clause::Word("strategi".into()),
+                    Clause::Word("discuss".into())
+                ],
+                "{complete}"
+            );
+        }
     }
 
     #[test]
@@ -223,7 +234,7 @@ mod tests {
     #[test]
     fn question_words_are_dropped_where_the_query_has_other_words() {
         assert_eq!(
-            p("What are the timescales for a strategy discussion? "),
+            p("What are the timescales for a strategy discussion?"),
             [
                 Clause::Word("timescal".into()),
                 Clause::Word("strategi".into()),

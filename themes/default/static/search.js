@@ -98,7 +98,8 @@
   // ---- Query: the same as src/search/query.rs ----
   function parse(query, analyzer) {
     query = Array.from(query).slice(0, MAX_QUERY_CHARS).join("");
-    var endsOpen = !(query.length === 0 || /[\s"]$/u.test(query));
+    // As src/search/query.rs: complete after a space, a quote, or ? ! . , ; : )
+    var endsOpen = !(query.length === 0 || /[\s"?!.,;:)]$/u.test(query));
     var clauses = [];
     // The question words' clauses, in order: the query's, if it has no others.
     var questions = [];
