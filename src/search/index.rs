@@ -303,7 +303,7 @@ impl SearchIndex {
     /// The parts of `query`, each a query that matches a document with that part.
     fn clauses(&self, query: &str) -> tantivy::Result<Vec<Box<dyn Query>>> {
         let analyzer = Analyzer::default();
-        let mut musts: Vec<Box<dyn Query>> = Vec::new();
+        let mut parts: Vec<Box<dyn Query>> = Vec::new();
         for clause in parse(query, &analyzer) {
             let q: Box<dyn Query> = match clause {
                 Clause::Word(t) => self.word(&t),
@@ -333,9 +333,9 @@ impl SearchIndex {
                     ))
                 }
             };
-            musts.push(q);
+            parts.push(q);
         }
-        Ok(musts)
+        Ok(parts)
     }
 
     /// Our document id of a tantivy document.
