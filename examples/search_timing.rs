@@ -7,6 +7,8 @@
 //! cargo run --release --example search_timing -- MANUAL_FOLDER [ROUNDS]
 //! ```
 //!
+//! On one thread, unless `THREADS=N` says how many (a build uses every core).
+//!
 //! Prints the fastest and the median time of each stage, and the bytes the export made (which
 //! a change that only makes it faster must leave as they were).
 
@@ -29,9 +31,16 @@ fn main() -> Result<(), String> {
             .map_err(|_| format!("not a number of rounds: {n}"))?,
         None => 20,
     };
-    // One thread: what a stage costs, without the other work a build does beside it.
+    // One thread by default: what a stage costs, without the other work a build does beside
+    // it.
+    let threads = match std::env::var("THREADS") {
+        Ok(n) => n
+            .parse()
+            .map_err(|_| format!("THREADS is not a number: {n}"))?,
+        Err(_) => 1,
+    };
     rayon::ThreadPoolBuilder::new()
-        .num_threads(1)
+        .num_threads(threads)
         .build_global()
         .map_err(|e| e.to_string())?;
     let options = procbook::build::BuildOptions {
