@@ -167,6 +167,11 @@ mod tests {
         parse(q, &Analyzer::default())
     }
 
+    /// Word clauses of `terms`, in order.
+    fn words(terms: &[&str]) -> Vec<Clause> {
+        terms.iter().map(|t| Clause::Word((*t).into())).collect()
+    }
+
     #[test]
     fn words_are_required_and_the_last_one_is_a_prefix_while_typing() {
         assert_eq!(
@@ -184,14 +189,7 @@ mod tests {
             "strategy discussion?",
             "strategy discussion.",
         ] {
-            assert_eq!(
-                p(complete),
-                [
-                    Clause::Word("strategi".into()),
-                    Clause::Word("discuss".into())
-                ],
-                "{complete}"
-            );
+            assert_eq!(p(complete), words(&["strategi", "discuss"]), "{complete}");
         }
     }
 
@@ -235,11 +233,7 @@ mod tests {
     fn question_words_are_dropped_where_the_query_has_other_words() {
         assert_eq!(
             p("What are the timescales for a strategy discussion?"),
-            [
-                Clause::Word("timescal".into()),
-                Clause::Word("strategi".into()),
-                Clause::Word("discuss".into())
-            ]
+            words(&["timescal", "strategi", "discuss"])
         );
         // The last word, still being typed, is kept as it is.
         assert_eq!(
@@ -250,10 +244,7 @@ mod tests {
             }]
         );
         // Alone, they are the query; in quotes, they are the phrase's.
-        assert_eq!(
-            p("who can "),
-            [Clause::Word("who".into()), Clause::Word("can".into())]
-        );
+        assert_eq!(p("who can "), words(&["who", "can"]));
         assert_eq!(
             p("\"when a child goes\" missing "),
             [
