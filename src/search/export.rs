@@ -251,13 +251,10 @@ impl<'a> FragmentSection<'a> {
 /// sections, in order; a chapter with none has no fragment (length 0), and a file with none
 /// is not written.
 fn fragments(manual: &Manual, chapters: Vec<Vec<FragmentSection>>) -> (Vec<OutputFile>, Vec<u32>) {
-    let mut chapters = chapters.into_iter().enumerate();
-    let packs: Vec<Vec<(usize, Vec<FragmentSection>)>> =
-        std::iter::from_fn(|| Some(chapters.by_ref().take(FRAGMENT_PACK).collect::<Vec<_>>()))
-            .take_while(|pack| !pack.is_empty())
-            .collect();
-    let made: Vec<(Option<OutputFile>, Vec<u32>)> = packs
+    let (files, lengths): (Vec<Option<OutputFile>>, Vec<Vec<u32>>) = chapters
         .into_par_iter()
+        .enumerate()
+        .chunks(FRAGMENT_PACK)
         .enumerate()
         .map(|(p, pack)| {
             // Room for the texts and a little over, so that the buffer is not grown (each
@@ -297,14 +294,8 @@ fn fragments(manual: &Manual, chapters: Vec<Vec<FragmentSection>>) -> (Vec<Outpu
                 (!bytes.is_empty()).then(|| OutputFile::new(format!("search/c/{p}.jsonl"), bytes));
             (file, lengths)
         })
-        .collect();
-    let mut files = Vec::with_capacity(made.len());
-    let mut lengths = Vec::with_capacity(manual.chapters.len());
-    for (file, pack) in made {
-        files.extend(file);
-        lengths.extend(pack);
-    }
-    (files, lengths)
+        .unzip();
+    (files.into_iter().flatten().collect(), lengths.concat())
 }
 
 impl Fragment<'_> {
