@@ -18,8 +18,9 @@ pub const MAX_EXPANSIONS: usize = 8;
 pub const MIN_PREFIX: usize = 2;
 
 /// The words a question is put in, which say nothing of what is wanted: a query that has
-/// other words is read without them (outside quotes). As `Analyzer::prefix` gives them: lower
-/// case, apostrophes taken out. The stop words are dropped already.
+/// other words is read without them (outside quotes; the word being typed is one of them when
+/// it is one of these). As `Analyzer::prefix` gives them: lower case, apostrophes taken out.
+/// The stop words are dropped already.
 pub const QUESTION_WORDS: &[&str] = &[
     "what", "how", "who", "whom", "whose", "when", "where", "why", "which", "do", "does", "did",
     "should", "shall", "can", "could", "would", "must", "may", "might", "i", "im", "ive", "me",
@@ -57,19 +58,18 @@ pub fn parse(query: &str, analyzer: &Analyzer) -> Vec<Clause> {
     // The last word is still being typed unless something follows it: a space, a quote, or
     // the punctuation that ends a question or a sentence.
     let ends_open = !query.ends_with(|c: char| c.is_whitespace() || CLOSERS.contains(c));
-    let mut clauses = Vec::new();
-    // The question words' clauses, in order: the query's, if it has no others.
-    let mut questions = Vec::new();
+    // Each clause, with whether it is a question word's.
+    let mut clauses: Vec<(Clause, bool)> = Vec::new();
     let mut words: Vec<String> = Vec::new();
     for (i, part) in query.split('"').enumerate() {
         if i % 2 == 1 {
             let terms: Vec<String> = analyzer.analyze(part).into_iter().map(|w| w.term).collect();
             match terms.len() {
                 0 => {}
-                1 => clauses.push(Clause::Word(terms[0].clone())),
+                1 => clauses.push((Clause::Word(terms[0].clone()), false)),
                 _ => {
-                    clauses.extend(terms.iter().cloned().map(Clause::Word));
-                    clauses.push(Clause::Phrase(pairs_of(&terms)));
+                    clauses.extend(terms.iter().map(|t| (Clause::Word(t.clone()), false)));
+                    clauses.push((Clause::Phrase(pairs_of(&terms)), false));
                 }
             }
         } else {
@@ -81,60 +81,48 @@ pub fn parse(query: &str, analyzer: &Analyzer) -> Vec<Clause> {
             if ends_open && i == query.split('"').count() - 1 {
                 // The last word of the query is being typed: it becomes the prefix below.
                 if let Some(last) = words.pop() {
-                    push_words(&mut clauses, &mut questions, &words, analyzer);
+                    push_words(&mut clauses, &words, analyzer);
                     words.clear();
                     let prefix = Analyzer::prefix(&last);
                     if !STOP_WORDS.contains(&prefix.as_str()) {
-                        clauses.push(Clause::Prefix {
+                        let clause = Clause::Prefix {
                             term: analyzer.term(&last),
                             prefix,
-                        });
+                        };
+                        clauses.push((clause, is_question_word(&last)));
                     }
                     continue;
                 }
             }
-            push_words(&mut clauses, &mut questions, &words, analyzer);
+            push_words(&mut clauses, &words, analyzer);
             words.clear();
         }
     }
-    if clauses.is_empty() {
-        questions
-    } else {
-        clauses
-    }
+    let asked = clauses.iter().any(|(_, question)| !question);
+    clauses
+        .into_iter()
+        .filter(|(_, question)| !asked || !question)
+        .map(|(clause, _)| clause)
+        .collect()
 }
 
-fn push_words(
-    clauses: &mut Vec<Clause>,
-    questions: &mut Vec<Clause>,
-    words: &[String],
-    analyzer: &Analyzer,
-) {
-    for word in words {
-        if let Some(term) = analyzer.term(word) {
-            let to = if is_question_word(word) {
-                &mut *questions
-            } else {
-                &mut *clauses
-            };
-            to.push(Clause::Word(term));
-        }
-    }
+fn push_words(clauses: &mut Vec<(Clause, bool)>, words: &[String], analyzer: &Analyzer) {
+    clauses.extend(words.iter().filter_map(|w| {
+        let term = analyzer.term(w)?;
+        Some((Clause::Word(term), is_question_word(w)))
+    }));
 }
 
-/// The terms to mark in results: the query's words' terms, but its question words' where it
-/// has other words.
+/// The terms to mark in results: those of the words the query looks for, and of the word
+/// being typed.
 pub fn marked_terms(query: &str, analyzer: &Analyzer) -> Vec<String> {
-    let query: String = query.chars().take(MAX_QUERY_CHARS).collect();
-    let words: Vec<(&str, String)> = split_words(&query)
+    parse(query, analyzer)
         .into_iter()
-        .filter_map(|(s, e)| Some((&query[s..e], analyzer.term(&query[s..e])?)))
-        .collect();
-    let asked = words.iter().any(|(w, _)| !is_question_word(w));
-    words
-        .into_iter()
-        .filter(|(w, _)| !asked || !is_question_word(w))
-        .map(|(_, t)| t)
+        .filter_map(|clause| match clause {
+            Clause::Word(term) => Some(term),
+            Clause::Prefix { term, .. } => term,
+            Clause::Phrase(_) => None,
+        })
         .collect()
 }
 

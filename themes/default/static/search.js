@@ -74,20 +74,6 @@
   Analyzer.prototype.isQuestionWord = function (word) {
     return this.questions.has(this.lower(word));
   };
-  // The terms to mark in results, as src/search/query.rs `marked_terms`: the query's words'
-  // terms, but its question words' where it has other words.
-  Analyzer.prototype.markedTerms = function (query) {
-    var self = this;
-    query = Array.from(query).slice(0, MAX_QUERY_CHARS).join("");
-    var words = [];
-    splitWords(query).forEach(function (s) {
-      var word = query.slice(s[0], s[1]);
-      var term = self.term(word);
-      if (term !== null) words.push({ term: term, question: self.isQuestionWord(word) });
-    });
-    var asked = words.some(function (w) { return !w.question; });
-    return words.filter(function (w) { return !asked || !w.question; }).map(function (w) { return w.term; });
-  };
 
   function pairsOf(terms) {
     var out = [];
@@ -100,15 +86,14 @@
     query = Array.from(query).slice(0, MAX_QUERY_CHARS).join("");
     // As src/search/query.rs: complete after a space, a quote, or ? ! . , ; : )
     var endsOpen = !(query.length === 0 || /[\s"?!.,;:)]$/u.test(query));
+    // Each clause, with whether it is a question word's.
     var clauses = [];
-    // The question words' clauses, in order: the query's, if it has no others.
-    var questions = [];
     var parts = query.split('"');
     var words = [];
     function pushWords() {
       for (var w = 0; w < words.length; w++) {
         var t = analyzer.term(words[w]);
-        if (t !== null) (analyzer.isQuestionWord(words[w]) ? questions : clauses).push({ kind: "word", term: t });
+        if (t !== null) clauses.push([{ kind: "word", term: t }, analyzer.isQuestionWord(words[w])]);
       }
       words = [];
     }
@@ -116,9 +101,9 @@
       var part = parts[i];
       if (i % 2 === 1) {
         var terms = analyzer.terms(part);
-        terms.forEach(function (t) { clauses.push({ kind: "word", term: t }); });
+        terms.forEach(function (t) { clauses.push([{ kind: "word", term: t }, false]); });
         // A phrase only filters: its words score as words.
-        if (terms.length > 1) clauses.push({ kind: "phrase", pairs: pairsOf(terms) });
+        if (terms.length > 1) clauses.push([{ kind: "phrase", pairs: pairsOf(terms) }, false]);
         continue;
       }
       splitWords(part).forEach(function (s) { words.push(part.slice(s[0], s[1])); });
@@ -126,12 +111,24 @@
         var last = words.pop();
         pushWords();
         var prefix = analyzer.lower(last);
-        if (!analyzer.stop.has(prefix)) clauses.push({ kind: "prefix", prefix: prefix, term: analyzer.term(last) });
+        if (!analyzer.stop.has(prefix)) clauses.push([{ kind: "prefix", prefix: prefix, term: analyzer.term(last) }, analyzer.isQuestionWord(last)]);
         continue;
       }
       pushWords();
     }
-    return clauses.length ? clauses : questions;
+    // Question words add nothing where there is anything else.
+    var asked = clauses.some(function (c) { return !c[1]; });
+    return clauses.filter(function (c) { return !asked || !c[1]; }).map(function (c) { return c[0]; });
+  }
+
+  // The terms to mark in results, as src/search/query.rs `marked_terms`: those of the words
+  // the query looks for, and of the word being typed.
+  function markedTerms(query, analyzer) {
+    var out = [];
+    parse(query, analyzer).forEach(function (c) {
+      if (c.kind !== "phrase" && c.term !== null) out.push(c.term);
+    });
+    return out;
   }
 
   function byteCompare(a, b) { return a < b ? -1 : a > b ? 1 : 0; }
@@ -576,7 +573,7 @@
       }).then(function (shown) {
         if (mine !== sequence || !shown) return;
         var described = shown.described;
-        var terms = engine.analyzer.markedTerms(query);
+        var terms = markedTerms(query, engine.analyzer);
         list.innerHTML = described.map(function (d) {
           var section = d.section_title ? '<span class="result-section">' + markTitle(d.section_title, terms, engine.analyzer) + "</span>" : "";
           return '<li class="result"><a href="' + escapeHtml(d.url) + '"><span class="result-chapter"><span class="num">' +
