@@ -274,9 +274,7 @@
   function combine(lists, requireAll, size) {
     if (lists.length === 0) return NO_POSTINGS;
     if (lists.length === 1 && lists[0].scores) return lists[0];
-    // Room for every document listed, should a shard be newer than meta.json (a browser's
-    // cached copy): postings are in document order, so each list's last is its largest.
-    lists.forEach(function (l) { if (l.docs.length) size = Math.max(size, l.docs[l.docs.length - 1] + 1); });
+    size = room(lists, size);
     var total = new Float64Array(size);
     // How many of the lists so far each document is in.
     var count = new Uint32Array(size);
@@ -290,21 +288,13 @@
         if (scores) total[d] += scores[p];
       }
     }
-    var need = requireAll ? lists.length : 1;
-    var found = 0;
-    for (var d2 = 0; d2 < size; d2++) if (count[d2] >= need) found++;
-    var out = new Postings(new Uint32Array(found), new Float64Array(found));
-    var k = 0;
-    for (var d3 = 0; d3 < size; d3++) {
-      if (count[d3] >= need) { out.docs[k] = d3; out.scores[k] = total[d3]; k++; }
-    }
-    return out;
+    return counted(count, total, requireAll ? lists.length : 1);
   }
 
   // The documents in the most of `lists` that any is in (where none is in all), each with
   // the sum of its scores in list order; `partial` is [that many, the number of lists].
   function mostOf(lists, size) {
-    lists.forEach(function (l) { if (l.docs.length) size = Math.max(size, l.docs[l.docs.length - 1] + 1); });
+    size = room(lists, size);
     var total = new Float64Array(size);
     var count = new Uint32Array(size);
     var most = 0;
@@ -317,14 +307,27 @@
       }
     }
     if (most === 0) return NO_POSTINGS;
+    var out = counted(count, total, most);
+    out.partial = [most, lists.length];
+    return out;
+  }
+
+  // Room for every document listed, should a shard be newer than meta.json (a browser's
+  // cached copy): postings are in document order, so each list's last is its largest.
+  function room(lists, size) {
+    lists.forEach(function (l) { if (l.docs.length) size = Math.max(size, l.docs[l.docs.length - 1] + 1); });
+    return size;
+  }
+
+  // The documents counted at least `need` times, in order, with their totals.
+  function counted(count, total, need) {
     var found = 0;
-    for (var d2 = 0; d2 < size; d2++) if (count[d2] === most) found++;
+    for (var d = 0; d < count.length; d++) if (count[d] >= need) found++;
     var out = new Postings(new Uint32Array(found), new Float64Array(found));
     var k = 0;
-    for (var d3 = 0; d3 < size; d3++) {
-      if (count[d3] === most) { out.docs[k] = d3; out.scores[k] = total[d3]; k++; }
+    for (var d2 = 0; d2 < count.length; d2++) {
+      if (count[d2] >= need) { out.docs[k] = d2; out.scores[k] = total[d2]; k++; }
     }
-    out.partial = [most, lists.length];
     return out;
   }
 
