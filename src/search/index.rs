@@ -111,11 +111,17 @@ impl SearchIndex {
     }
 
     /// The index of `docs` kept under `root/.procbook/search/`: opened if it is of these
-    /// documents, else built afresh (and swapped in whole).
+    /// documents, else built afresh.
+    ///
+    /// Each index has a folder of its own, named by its documents' fingerprint
+    /// (`index-FINGERPRINT`), made under another name and renamed when it is whole. A new one
+    /// never replaces files in place: the others are removed afterwards, as far as they can be.
+    /// (On Windows a folder another search still has open cannot be removed; it goes at a later
+    /// search.)
     ///
     /// One process at a time looks at the index and builds it, under a lock on
     /// `.procbook/search/lock` (released when this returns): two searches started together
-    /// would otherwise both build it, and one remove the files the other was opening.
+    /// would otherwise both build it.
     pub fn open_or_build(root: &Path, corpus: &Corpus) -> tantivy::Result<SearchIndex> {
         let dir = folder(root);
         std::fs::create_dir_all(&dir)?;
@@ -125,26 +131,43 @@ impl SearchIndex {
             .write(true)
             .open(dir.join("lock"))?;
         lock.lock()?;
-        let print = fingerprint(corpus);
-        let stamp = dir.join("fingerprint");
-        if std::fs::read_to_string(&stamp).is_ok_and(|s| s == print)
-            && let Ok(index) = Index::open_in_dir(dir.join("index"))
-        {
-            let (_, fields) = schema();
-            let reader = reader(&index)?;
-            return Ok(SearchIndex { reader, fields });
+        let name = format!("index-{}", fingerprint(corpus));
+        let live = dir.join(&name);
+        let index = match Index::open_in_dir(&live) {
+            Ok(index) => index,
+            Err(_) => {
+                let fresh = dir.join(format!("index.new-{}", std::process::id()));
+                let _ = std::fs::remove_dir_all(&fresh);
+                std::fs::create_dir_all(&fresh)?;
+                let (shape, fields) = schema();
+                drop(Self::fill(
+                    Index::create_in_dir(&fresh, shape)?,
+                    fields,
+                    corpus,
+                )?);
+                // A folder of this name that did not open is damaged: it makes way.
+                let _ = std::fs::remove_dir_all(&live);
+                std::fs::rename(&fresh, &live)?;
+                Index::open_in_dir(&live)?
+            }
+        };
+        // Earlier indexes (and an older procbook's `index` and `fingerprint`): a search that
+        // has one open keeps it on Linux and macOS, and on Windows keeps it from being removed.
+        for entry in std::fs::read_dir(&dir)?.flatten() {
+            let other = entry.file_name();
+            if other != *name
+                && other
+                    .to_str()
+                    .is_some_and(|o| o.starts_with("index") || o == "fingerprint")
+            {
+                let path = entry.path();
+                let _ = if path.is_dir() {
+                    std::fs::remove_dir_all(&path)
+                } else {
+                    std::fs::remove_file(&path)
+                };
+            }
         }
-        let fresh = dir.join(format!("index.new-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&fresh);
-        std::fs::create_dir_all(&fresh)?;
-        let (shape, fields) = schema();
-        let built = Self::fill(Index::create_in_dir(&fresh, shape)?, fields, corpus)?;
-        drop(built);
-        let live: PathBuf = dir.join("index");
-        let _ = std::fs::remove_dir_all(&live);
-        std::fs::rename(&fresh, &live)?;
-        std::fs::write(&stamp, &print)?;
-        let index = Index::open_in_dir(&live)?;
         let (_, fields) = schema();
         let reader = reader(&index)?;
         Ok(SearchIndex { reader, fields })
@@ -545,6 +568,38 @@ mod tests {
     }
 
     #[test]
+    fn an_index_of_the_same_documents_is_reused_and_leftovers_are_cleared() {
+        let corpus = Corpus {
+            docs: (0..20).map(|d| doc(vec![1, d % 2 + 2])).collect(),
+            vocabulary: ["plan", "care", "review", "visit"]
+                .map(String::from)
+                .to_vec(),
+        };
+        let root = tempfile::tempdir().unwrap();
+        let dir = folder(root.path());
+        let live = dir.join(format!("index-{}", fingerprint(&corpus)));
+        // What an older procbook kept, and a build that stopped half-way.
+        std::fs::create_dir_all(dir.join("index")).unwrap();
+        std::fs::write(dir.join("fingerprint"), "old").unwrap();
+        std::fs::create_dir_all(dir.join("index.new-4000000")).unwrap();
+        // A folder of the right name that is not an index (damaged) is made again.
+        std::fs::create_dir_all(&live).unwrap();
+        let index = SearchIndex::open_or_build(root.path(), &corpus).unwrap();
+        assert_eq!(index.search("care", 100).unwrap().len(), 20);
+        let mut names: Vec<_> = std::fs::read_dir(&dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().into_string().unwrap())
+            .collect();
+        names.sort();
+        assert_eq!(names, [live.file_name().unwrap().to_str().unwrap(), "lock"]);
+        // Opened again, not built again: a file put in its folder is still there.
+        std::fs::write(live.join("kept"), "").unwrap();
+        let again = SearchIndex::open_or_build(root.path(), &corpus).unwrap();
+        assert_eq!(again.search("review", 100).unwrap().len(), 10);
+        assert!(live.join("kept").exists());
+    }
+
+    #[test]
     fn a_search_keeps_its_index_while_a_changed_manual_s_search_builds_the_next() {
         let vocabulary: Vec<String> = ["plan", "care", "review", "visit"]
             .map(String::from)
@@ -558,25 +613,29 @@ mod tests {
             vocabulary,
         };
         let root = tempfile::tempdir().unwrap();
-        let live = root.path().join(".procbook/search/index");
-        let names = || -> std::collections::BTreeSet<_> {
-            std::fs::read_dir(&live)
+        // The folders under `.procbook/search/`.
+        let folders = || -> Vec<String> {
+            let mut names: Vec<String> = std::fs::read_dir(folder(root.path()))
                 .unwrap()
-                .map(|e| e.unwrap().file_name())
-                .collect()
+                .map(|e| e.unwrap())
+                .filter(|e| e.path().is_dir())
+                .map(|e| e.file_name().into_string().unwrap())
+                .collect();
+            names.sort();
+            names
         };
         let first = SearchIndex::open_or_build(root.path(), &before).unwrap();
         assert_eq!(first.search("care", 1000).unwrap().len(), 200);
-        let first_files = names();
-        // The manual changed: the next search builds a new index and removes the old one's
-        // files, which the first has open.
+        let first_folder = folders();
+        assert_eq!(first_folder, [format!("index-{}", fingerprint(&before))]);
+        // The manual changed: the next search builds a new index in a folder of its own, and
+        // removes the first one's, which the first has open.
         let second = SearchIndex::open_or_build(root.path(), &after).unwrap();
         assert_eq!(second.search("visit", 1000).unwrap().len(), 50);
         assert_eq!(second.search("care", 1000).unwrap().len(), 0);
+        assert_eq!(folders(), [format!("index-{}", fingerprint(&after))]);
         // The first still answers from the index it opened, whose files are gone, even after
         // the half second in which tantivy's default reader would have reloaded the new one.
-        let gone = first_files.difference(&names()).count();
-        assert!(gone > 0, "the first index's segment files were replaced");
         std::thread::sleep(std::time::Duration::from_millis(700));
         let found = first.search("care", 1000).unwrap();
         assert_eq!(found.len(), 200);
