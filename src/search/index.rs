@@ -153,7 +153,7 @@ impl SearchIndex {
         };
         // Earlier indexes (and an older procbook's `index` and `fingerprint`): a search that
         // has one open keeps it on Linux and macOS, and on Windows keeps it from being removed.
-        for entry in std::fs::read_dir(&dir)?.flatten() {
+        for entry in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
             let other = entry.file_name();
             if other != *name
                 && other
