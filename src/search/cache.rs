@@ -41,7 +41,7 @@ use crate::render::OutputFile;
 
 /// Change when the analysis, the documents or the export change, so that old caches are
 /// ignored. The crate's version is part of every key as well.
-const FORMAT: &[u8] = b"procbook search cache 8\n";
+const FORMAT: &[u8] = b"procbook search cache 9\n";
 const FILE: &str = "search.cache";
 
 pub type Key = [u8; 16];

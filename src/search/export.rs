@@ -14,11 +14,17 @@
 //!   ignores the range sends the whole pack, and the client cuts the fragment out of it.
 //!   (A file per chapter would be as small to fetch, but a thousand files cost a build more
 //!   to write than their bytes do.)
+//! - `t/N.bin`: the same chapters' terms, for quoted phrases: for each document, the numbers of
+//!   the terms of its title, section title and text, in order (`term_files`). `meta.json` gives
+//!   each chapter's length (`term_bytes`), fetched by range as the fragments are. A phrase is
+//!   checked in the best sections with all its words, one after another, rather than looked up
+//!   in an index of word pairs: such an index took a fifth of a build's time.
 //!
-//! Shard format, little-endian: "PBS1", u32 term count, then per term: u8 length, the term in
-//! UTF-8, u32 document frequency, u32 posting count, then per posting the document id's gap
-//! from the previous one as a LEB128 varint and, for words, the score × 10,000 as a u24. Pairs
-//! of words (terms with a space) only filter phrases, so their postings have no score.
+//! Shard format, little-endian: "PBS2", u32 term count, u32 number of the shard's first term
+//! (the terms are numbered in text order across the shards, from 0: the numbers in `t/`), then
+//! per term: u8 length, the term in UTF-8, u32 document frequency, u32 posting count, then per
+//! posting the document id's gap from the previous one as a LEB128 varint and the score ×
+//! 10,000 as a u24.
 
 use std::io::Write as _;
 use std::ops::Range;
@@ -67,6 +73,13 @@ struct Meta<'a> {
     fragment_pack: usize,
     /// The length in bytes of each chapter's fragment in its file (0: it has none).
     fragment_bytes: Vec<u32>,
+    /// The bytes a term's number takes in the `t/N.bin` files.
+    term_width: usize,
+    /// The length in bytes of each chapter's terms in its `t/N.bin` file (chapters
+    /// `fragment_pack` to a file, as the fragments).
+    term_bytes: Vec<u32>,
+    /// A quoted phrase is looked for in at most this many sections (`query::PHRASE_CANDIDATES`).
+    phrase_candidates: usize,
 }
 
 #[derive(Serialize)]
@@ -109,7 +122,13 @@ pub fn export(manual: &Manual, corpus: &Corpus) -> Vec<OutputFile> {
         chapter_docs.push(list.first().copied().unwrap_or(next));
         next = list.last().map_or(next, |l| l + 1);
     }
-    let (mut files, shards) = phase("  search postings and shards", || write_shards(corpus));
+    let (mut files, shards, numbers) =
+        phase("  search postings and shards", || write_shards(corpus));
+    let width = number_width(shards_terms(&numbers));
+    let (terms, term_bytes) = phase("  search term files", || {
+        term_files(corpus, &by_chapter, &numbers, width)
+    });
+    files.extend(terms);
     // The excerpts are made once the postings are gone, in the memory they held.
     let (fragments, fragment_bytes) = phase("  search fragments", || {
         let chapters = by_chapter
@@ -182,6 +201,9 @@ pub fn export(manual: &Manual, corpus: &Corpus) -> Vec<OutputFile> {
         chapter_docs,
         fragment_pack: FRAGMENT_PACK,
         fragment_bytes,
+        term_width: width,
+        term_bytes,
+        phrase_candidates: super::query::PHRASE_CANDIDATES,
     };
     files.push(OutputFile::new(
         "search/meta.json",
@@ -394,20 +416,13 @@ fn json_str(out: &mut Vec<u8>, text: &str) {
 /// copied into its shard as it is made (so that the entries are never all held twice).
 #[derive(Default)]
 struct ShardWriter {
-    /// The shards written: first term, last term, bytes.
-    done: Vec<(TermKey, TermKey, Vec<u8>)>,
+    /// The shards written: first term's rank, last term's rank, bytes.
+    done: Vec<(u32, u32, Vec<u8>)>,
     current: Vec<u8>,
     count: u32,
-    /// The first and last terms of the shard being written.
-    first: Option<TermKey>,
-    last: Option<TermKey>,
-}
-
-/// A term, by the ranks of its words: a word (`second` is `None`) or a pair of words.
-#[derive(Clone, Copy)]
-struct TermKey {
-    first: u32,
-    second: Option<u32>,
+    /// The ranks of the first and last terms of the shard being written.
+    first: Option<u32>,
+    last: Option<u32>,
 }
 
 /// Terms in text order, and each one's rank in that order.
@@ -437,35 +452,26 @@ impl<'a> Ranks<'a> {
     fn word(&self, rank: u32) -> &'a str {
         &self.vocabulary[self.order[rank as usize] as usize]
     }
-
-    fn text(&self, key: TermKey, out: &mut String) {
-        out.clear();
-        out.push_str(self.word(key.first));
-        if let Some(second) = key.second {
-            out.push(' ');
-            out.push_str(self.word(second));
-        }
-    }
 }
 
 impl ShardWriter {
-    /// The shard header's length: "PBS1" and the term count.
-    const HEADER: usize = 8;
+    /// The shard header's length: "PBS2", the term count and the first term's number.
+    const HEADER: usize = 12;
 
-    fn push(&mut self, key: TermKey, entry: &[u8]) {
+    fn push(&mut self, rank: u32, entry: &[u8]) {
         if self.count > 0 && self.current.len() - Self::HEADER + entry.len() > SHARD_BYTES {
             self.flush();
         }
         if self.count == 0 {
-            self.first = Some(key);
-            // The shard is put together where it will stay: its header first, the count
-            // filled in when it is done.
+            self.first = Some(rank);
+            // The shard is put together where it will stay: its header first, the count and
+            // the first number filled in when they are known.
             self.current.clear();
             self.current
                 .reserve(Self::HEADER + SHARD_BYTES.max(entry.len()));
-            self.current.extend_from_slice(b"PBS1\0\0\0\0");
+            self.current.extend_from_slice(b"PBS2\0\0\0\0\0\0\0\0");
         }
-        self.last = Some(key);
+        self.last = Some(rank);
         self.current.extend_from_slice(entry);
         self.count += 1;
     }
@@ -475,25 +481,30 @@ impl ShardWriter {
             return;
         };
         let mut bytes = std::mem::take(&mut self.current);
-        bytes[4..Self::HEADER].copy_from_slice(&self.count.to_le_bytes());
+        bytes[4..8].copy_from_slice(&self.count.to_le_bytes());
         self.done.push((first, last, bytes));
         self.count = 0;
     }
 
     /// The shards of `runs`, in order, as files `s/N.bin`, with [first term, last term, file]
-    /// of each.
+    /// of each. Each shard's header is given the number of its first term: the terms are
+    /// numbered in order across the shards, from 0.
     fn files(
         runs: Vec<ShardWriter>,
         ranks: &Ranks,
     ) -> (Vec<OutputFile>, Vec<(String, String, String)>) {
         let (mut files, mut ranges) = (Vec::new(), Vec::new());
-        for (first, last, bytes) in runs.into_iter().flat_map(|run| run.done) {
+        let mut number = 0u32;
+        for (first, last, mut bytes) in runs.into_iter().flat_map(|run| run.done) {
             let name = format!("s/{}.bin", ranges.len());
-            let (mut a, mut b) = (String::new(), String::new());
-            ranks.text(first, &mut a);
-            ranks.text(last, &mut b);
+            bytes[8..Self::HEADER].copy_from_slice(&number.to_le_bytes());
+            number += u32::from_le_bytes(bytes[4..8].try_into().expect("four bytes"));
             files.push(OutputFile::new(format!("search/{name}"), bytes));
-            ranges.push((a, b, name));
+            ranges.push((
+                ranks.word(first).to_owned(),
+                ranks.word(last).to_owned(),
+                name,
+            ));
         }
         (files, ranges)
     }
@@ -610,8 +621,6 @@ struct RunCounts {
     total: [u64; 5],
     /// Each term's number of documents in the run (in any word field).
     docs: Vec<u32>,
-    /// Each term's number of pairs in the run that start with it.
-    pairs: Vec<u32>,
 }
 
 impl RunCounts {
@@ -621,7 +630,6 @@ impl RunCounts {
             doc_freq: vec![vec![0; n]; Field::WORDS.len()],
             total: [0; 5],
             docs: vec![0; n],
-            pairs: vec![0; n],
         };
         // The last document (+ 1) each term was counted in, for each word field and for any.
         let mut seen = vec![[0u32; 6]; n];
@@ -640,77 +648,19 @@ impl RunCounts {
                     (seen[f], seen[5]) = (stamp, stamp);
                 }
             }
-            // Each pair's first term: every term of a paired field but its last.
-            for f in super::PAIRED {
-                let terms = &doc.terms[f as usize];
-                for &a in &terms[..terms.len().saturating_sub(1)] {
-                    counts.pairs[a as usize] += 1;
-                }
-            }
         }
         counts
     }
 }
 
-/// Every word's documents with their scores, and every pair of adjacent words' documents (for
-/// phrases), written into shards in the order of the terms' text.
-///
-/// Pairs are never made into strings to be sorted: with each term's rank in text order, a
-/// pair "a b" sorts by (rank of a, rank of b), and a word by (its rank, before any pair),
-/// which is the order of their text since terms hold no character at or below the space.
+/// Every word's documents with their scores, written into shards in the order of the terms'
+/// text; and each term's number (its place among the terms written, by term id; `u32::MAX`
+/// for a term no document has).
 ///
 /// Two passes over the documents, each over runs of them in parallel: the first counts (for
 /// the statistics, and for the room each run's postings take), the second scores and puts
 /// each run's postings straight into their places.
-fn write_shards(corpus: &Corpus) -> (Vec<OutputFile>, Vec<(String, String, String)>) {
-    // A pair's posting is a rank and a document in one number: 32 bits where both fit, as in
-    // most manuals, else 64.
-    let bits = |count: usize| u32::BITS - (count.max(1) as u32 - 1).leading_zeros();
-    let (rank_bits, doc_bits) = (bits(corpus.vocabulary.len()), bits(corpus.docs.len()));
-    if rank_bits + doc_bits <= 32 && doc_bits < 32 {
-        write_shards_with::<u32>(corpus, PairLayout { doc_bits })
-    } else {
-        write_shards_with::<u64>(corpus, PairLayout { doc_bits: 32 })
-    }
-}
-
-/// Where a pair posting's parts are: the document in the low `doc_bits`, the second word's
-/// rank in the bits above.
-#[derive(Clone, Copy)]
-struct PairLayout {
-    doc_bits: u32,
-}
-
-/// A pair's posting: the second word's rank and the document, in one number (half the memory
-/// of two where both fit in 32 bits).
-trait PairPosting: Copy + Default + Send + Sync {
-    fn new(second: u32, doc: u32, layout: PairLayout) -> Self;
-    fn second(self, layout: PairLayout) -> u32;
-    fn doc(self, layout: PairLayout) -> u32;
-}
-
-macro_rules! pair_posting {
-    ($t:ty) => {
-        impl PairPosting for $t {
-            fn new(second: u32, doc: u32, layout: PairLayout) -> Self {
-                (<$t>::from(second) << layout.doc_bits) | <$t>::from(doc)
-            }
-            fn second(self, layout: PairLayout) -> u32 {
-                (self >> layout.doc_bits) as u32
-            }
-            fn doc(self, layout: PairLayout) -> u32 {
-                (self & ((1 << layout.doc_bits) - 1)) as u32
-            }
-        }
-    };
-}
-pair_posting!(u32);
-pair_posting!(u64);
-
-fn write_shards_with<P: PairPosting>(
-    corpus: &Corpus,
-    layout: PairLayout,
-) -> (Vec<OutputFile>, Vec<(String, String, String)>) {
+fn write_shards(corpus: &Corpus) -> (Vec<OutputFile>, Vec<(String, String, String)>, Vec<u32>) {
     let ranks = phase("    search term order", || Ranks::new(&corpus.vocabulary));
     let n = corpus.vocabulary.len();
     let docs = corpus.docs.len();
@@ -741,17 +691,14 @@ fn write_shards_with<P: PairPosting>(
         .collect();
     let averages = total_terms.map(|total| total as f32 / docs as f32);
 
-    let (doc_counts, pair_counts): (Vec<Vec<u32>>, Vec<Vec<u32>>) =
-        counts.into_iter().map(|c| (c.docs, c.pairs)).unzip();
+    let doc_counts: Vec<Vec<u32>> = counts.into_iter().map(|c| c.docs).collect();
     let word_starts = group_starts(&doc_counts, &ranks.order);
-    let pair_starts = group_starts(&pair_counts, &ranks.order);
     let mut word_items = vec![(0u32, 0f32); word_starts[n]];
-    let mut pair_items = vec![P::default(); pair_starts[n]];
     phase("    search postings", || {
         let word_shares = run_shares(&mut word_items, &doc_counts, &ranks.order);
-        let pair_shares = run_shares(&mut pair_items, &pair_counts, &ranks.order);
-        runs.par_iter().zip(word_shares).zip(pair_shares).for_each(
-            |((run, mut words), mut pairs)| {
+        runs.par_iter()
+            .zip(word_shares)
+            .for_each(|(run, mut words)| {
                 let mut tally = vec![0u32; n];
                 // Each term's score so far in the document, summed over the fields in field
                 // order as tantivy sums a word's field clauses; `NaN` where it has none.
@@ -788,224 +735,117 @@ fn write_shards_with<P: PairPosting>(
                         );
                     }
                 }
-                // The pairs in a pass of their own: interleaved with the words', the two
-                // streams of writes (to a place for each word) crowd each other out of the
-                // caches, and the export took some 3% longer.
-                for d in run.clone() {
-                    let doc = &corpus.docs[d];
-                    // With `for_each`, which a flattened iterator runs as fast as the loops
-                    // within it (a `for` loop over it is much slower).
-                    doc.pairs().for_each(|(a, b)| {
-                        put(
-                            &mut pairs[ranks.rank[a as usize] as usize],
-                            P::new(ranks.rank[b as usize], d as u32, layout),
-                        );
-                    });
-                }
-            },
-        );
+            });
     });
     let words = Grouped {
         starts: word_starts,
         items: word_items,
     };
-    // Pairs are grouped by the first word's rank, in document order within each group.
-    let pairs = Grouped {
-        starts: pair_starts,
-        items: pair_items,
-    };
-
-    // Each term's entry, made in parallel over runs of ranks, each run cutting its own shards.
-    let postings = Postings {
-        ranks: &ranks,
-        words,
-        pairs,
-        layout,
-        word_df: (0..n)
-            .map(|t| doc_freq.iter().map(|df| df[t]).sum())
-            .collect(),
-    };
+    // Each term's number: its place among the terms that have documents, in text order.
+    let mut numbers = vec![u32::MAX; n];
+    let mut next = 0;
+    for (r, &t) in ranks.order.iter().enumerate() {
+        if !words.group(r).is_empty() {
+            numbers[t as usize] = next;
+            next += 1;
+        }
+    }
+    let word_df: Vec<u32> = (0..n)
+        .map(|t| doc_freq.iter().map(|df| df[t]).sum())
+        .collect();
     // Runs of about the same number of postings (a manual's commonest words have most of
     // them), as many whatever the number of threads: a shard breaks where a run ends, and the
     // index is the same bytes on any machine.
-    let ranges = rank_runs(&postings.words.starts, &postings.pairs.starts, SHARD_RUNS);
-    // The runs are taken in a stretch for each thread, with one room for its pair entries
-    // (a room holds a slot for every term: one for each piece of work rayon might cut would
-    // take memory the process has not touched yet, more of it the larger the vocabulary).
-    let stretch = ranges.len().div_ceil(rayon::current_num_threads()).max(1);
+    let volumes: Vec<usize> = (0..n).map(|r| words.group(r).len() + 1).collect();
+    let ranges = super::balanced_runs(&volumes, SHARD_RUNS);
     let runs: Vec<ShardWriter> = phase("    search entries and shards", || {
         ranges
-            .par_chunks(stretch)
-            .flat_map_iter(|stretch| {
-                let mut room = PairRoom::default();
-                stretch
-                    .iter()
-                    .map(|range| postings.shards(range.clone(), &mut room))
-                    .collect::<Vec<_>>()
+            .par_iter()
+            .map(|range| {
+                let mut shards = ShardWriter::default();
+                let mut bytes = Vec::new();
+                for r in range.clone() {
+                    let postings = words.group(r);
+                    if postings.is_empty() {
+                        continue;
+                    }
+                    bytes.clear();
+                    let df = word_df[ranks.order[r] as usize];
+                    start_entry(&mut bytes, ranks.word(r as u32), df, postings.len());
+                    let mut previous = 0u32;
+                    for &(doc, score) in postings {
+                        varint(&mut bytes, doc - previous);
+                        previous = doc;
+                        bytes.extend_from_slice(&scaled(score).to_le_bytes()[..3]);
+                    }
+                    shards.push(r as u32, &bytes);
+                }
+                shards.flush();
+                shards
             })
             .collect()
     });
-    ShardWriter::files(runs, &ranks)
+    let (files, shards) = ShardWriter::files(runs, &ranks);
+    (files, shards, numbers)
 }
 
-/// The ranks `0..n` cut into at most `count` runs in order, each with about the same number of
-/// postings, words' and pairs' (`words[r + 1] - words[r]` are rank `r`'s words', and the same
-/// for `pairs`).
-fn rank_runs(words: &[usize], pairs: &[usize], count: usize) -> Vec<Range<usize>> {
-    let volumes: Vec<usize> = (0..words.len() - 1)
-        .map(|r| words[r + 1] - words[r] + pairs[r + 1] - pairs[r] + 1)
-        .collect();
-    super::balanced_runs(&volumes, count)
+/// How many terms have a number (those some document has).
+fn shards_terms(numbers: &[u32]) -> usize {
+    numbers.iter().filter(|&&n| n != u32::MAX).count()
 }
 
-/// Room to make one word's pair entries in (`PairRoom::entries`), kept for the next.
-#[derive(Default)]
-struct PairRoom {
-    /// By the second word's rank: what is known of the pair it makes with the word at hand
-    /// (all zeros between words).
-    per: Vec<PairTally>,
-    /// The second words' ranks seen, in order once the postings are counted.
-    seconds: Vec<u32>,
-    /// The entries, one after another, and where each ends.
-    bytes: Vec<u8>,
-    ends: Vec<usize>,
+/// The bytes a term's number takes in the `t/` files: two where every number fits, else four.
+fn number_width(terms: usize) -> usize {
+    if terms <= 1 << 16 { 2 } else { 4 }
 }
 
-/// One pair's documents (each once), its postings' bytes, the last document seen, and where its
-/// next posting goes in `PairRoom::bytes`.
-#[derive(Clone, Copy, Default)]
-struct PairTally {
-    docs: u32,
-    bytes: u32,
-    last: u32,
-    at: u32,
-}
-
-impl PairRoom {
-    /// The entries of the pairs that start with the word of rank `first`, from `group`, its
-    /// pairs in document order: for each second word, in rank order, the pair's term, its
-    /// documents (each once, however often the pair is there) as document frequency and
-    /// posting count, and their gaps as varints; each handed to `push` with its key.
-    ///
-    /// Two passes over the group: one counts each pair's documents and bytes, so that every
-    /// entry has its place; the other writes each posting in its place. (The pairs are never
-    /// sorted by their second word.)
-    fn entries<P: PairPosting>(
-        &mut self,
-        first: u32,
-        group: &[P],
-        layout: PairLayout,
-        ranks: &Ranks,
-        mut push: impl FnMut(TermKey, &[u8]),
-    ) {
-        if self.per.len() < ranks.order.len() {
-            self.per.resize(ranks.order.len(), PairTally::default());
-        }
-        let per = &mut self.per;
-        for &p in group {
-            let (second, doc) = (p.second(layout), p.doc(layout));
-            let e = &mut per[second as usize];
-            if e.docs == 0 {
-                self.seconds.push(second);
-            } else if e.last == doc {
-                continue;
-            }
-            e.bytes += varint_len(doc - e.last);
-            e.docs += 1;
-            e.last = doc;
-        }
-        self.seconds.sort_unstable();
-        let mut term = String::new();
-        self.bytes.clear();
-        self.ends.clear();
-        for &second in &self.seconds {
-            let e = &mut per[second as usize];
-            ranks.text(
-                TermKey {
-                    first,
-                    second: Some(second),
-                },
-                &mut term,
-            );
-            start_entry(&mut self.bytes, &term, e.docs, e.docs as usize);
-            e.at = u32::try_from(self.bytes.len()).expect("a word's pair entries under 4 GB");
-            self.bytes.resize(self.bytes.len() + e.bytes as usize, 0);
-            self.ends.push(self.bytes.len());
-            (e.docs, e.last) = (0, 0);
-        }
-        for &p in group {
-            let (second, doc) = (p.second(layout), p.doc(layout));
-            let e = &mut per[second as usize];
-            // `docs` now counts the postings written.
-            if e.docs != 0 && e.last == doc {
-                continue;
-            }
-            let at = e.at as usize;
-            e.at += put_varint(&mut self.bytes[at..], doc - e.last);
-            e.docs += 1;
-            e.last = doc;
-        }
-        let mut start = 0;
-        for (&second, &end) in self.seconds.iter().zip(&self.ends) {
-            debug_assert_eq!(per[second as usize].at as usize, end);
-            per[second as usize] = PairTally::default();
-            let key = TermKey {
-                first,
-                second: Some(second),
-            };
-            push(key, &self.bytes[start..end]);
-            start = end;
-        }
-        self.seconds.clear();
-    }
-}
-
-/// Every term's postings: words' documents with their scores, pairs' documents.
-struct Postings<'a, P> {
-    ranks: &'a Ranks<'a>,
-    /// By rank: (document, score).
-    words: Grouped<(u32, f32)>,
-    /// By the rank of the pair's first word: (second word's rank, document), in document order.
-    pairs: Grouped<P>,
-    layout: PairLayout,
-    /// By term id: document frequency summed over the word fields (it orders a prefix's terms).
-    word_df: Vec<u32>,
-}
-
-impl<P: PairPosting> Postings<'_, P> {
-    /// The shards of the terms whose ranks are in `range`: each word's entry, then those of
-    /// the pairs that start with it (made in `room`). Each entry is made in a buffer kept for
-    /// the next, and copied into its shard.
-    fn shards(&self, range: std::ops::Range<usize>, room: &mut PairRoom) -> ShardWriter {
-        let (words, pairs, ranks) = (&self.words, &self.pairs, self.ranks);
-        let mut shards = ShardWriter::default();
-        let mut bytes = Vec::new();
-        for r in range {
-            let first = r as u32;
-            let postings = words.group(r);
-            if !postings.is_empty() {
-                bytes.clear();
-                let df = self.word_df[ranks.order[r] as usize];
-                start_entry(&mut bytes, ranks.word(first), df, postings.len());
-                let mut previous = 0u32;
-                for &(doc, score) in postings {
-                    varint(&mut bytes, doc - previous);
-                    previous = doc;
-                    bytes.extend_from_slice(&scaled(score).to_le_bytes()[..3]);
+/// The files `t/N.bin`, `FRAGMENT_PACK` chapters a file as `c/N.jsonl`: for each chapter, for
+/// each of its documents in order, for each field whose words make phrases (`PAIRED`: the
+/// title, the section's title, the text), the field's length as a varint and its terms'
+/// numbers (`numbers`), `width` bytes each, little-endian; so that the browser can check a
+/// phrase in a section. Also each chapter's length in its file. A file with nothing in it is
+/// not written.
+fn term_files(
+    corpus: &Corpus,
+    by_chapter: &[Vec<u32>],
+    numbers: &[u32],
+    width: usize,
+) -> (Vec<OutputFile>, Vec<u32>) {
+    let (files, lengths): (Vec<Option<OutputFile>>, Vec<Vec<u32>>) = by_chapter
+        .par_chunks(FRAGMENT_PACK)
+        .enumerate()
+        .map(|(p, chapters)| {
+            let room: usize = chapters
+                .iter()
+                .flatten()
+                .map(|&d| {
+                    super::PAIRED
+                        .iter()
+                        .map(|&f| corpus.docs[d as usize].terms[f as usize].len() * width + 5)
+                        .sum::<usize>()
+                })
+                .sum();
+            let mut bytes = Vec::with_capacity(room);
+            let mut lengths = Vec::with_capacity(chapters.len());
+            for ids in chapters {
+                let start = bytes.len();
+                for &d in ids {
+                    for f in super::PAIRED {
+                        let terms = &corpus.docs[d as usize].terms[f as usize];
+                        varint(&mut bytes, terms.len() as u32);
+                        for &t in terms {
+                            bytes.extend_from_slice(&numbers[t as usize].to_le_bytes()[..width]);
+                        }
+                    }
                 }
-                let key = TermKey {
-                    first,
-                    second: None,
-                };
-                shards.push(key, &bytes);
+                lengths.push(u32::try_from(bytes.len() - start).expect("a chapter under 4 GB"));
             }
-            room.entries(first, pairs.group(r), self.layout, ranks, |key, entry| {
-                shards.push(key, entry)
-            });
-        }
-        shards.flush();
-        shards
-    }
+            let file =
+                (!bytes.is_empty()).then(|| OutputFile::new(format!("search/t/{p}.bin"), bytes));
+            (file, lengths)
+        })
+        .unzip();
+    (files.into_iter().flatten().collect(), lengths.concat())
 }
 
 /// A score × `SCORE_SCALE`, rounded half away from zero as `f32::round` does (which, on a
@@ -1030,80 +870,130 @@ fn varint(out: &mut Vec<u8>, mut n: u32) {
     out.push(n as u8);
 }
 
-/// `varint` into `out`, which has room for it; its length.
-fn put_varint(out: &mut [u8], mut n: u32) -> u32 {
-    let mut len = 0;
-    while n >= 0x80 {
-        out[len] = (n as u8) | 0x80;
-        n >>= 7;
-        len += 1;
-    }
-    out[len] = n as u8;
-    len as u32 + 1
-}
-
-/// The length of `n` as a varint.
-fn varint_len(n: u32) -> u32 {
-    (u32::BITS - (n | 1).leading_zeros()).div_ceil(7)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::search::SearchDoc;
 
-    #[test]
-    fn rank_runs_cover_the_ranks_in_order_with_about_as_many_postings_each() {
-        // Ranks' postings: words 5, 0, 100, 1, 1, 1; pairs 0, 0, 50, 0, 0, 200.
-        let words = [0, 5, 5, 105, 106, 107, 108];
-        let pairs = [0, 0, 0, 50, 50, 50, 250];
-        let runs = rank_runs(&words, &pairs, 3);
-        assert!(runs.len() <= 3, "{runs:?}");
-        assert_eq!(
-            runs.iter().flat_map(|r| r.clone()).collect::<Vec<_>>(),
-            (0..6).collect::<Vec<_>>()
-        );
-        let of = |r: usize| runs.iter().position(|run| run.contains(&r)).unwrap();
-        assert_ne!(of(2), of(5));
-        assert_eq!(rank_runs(&[0], &[0], 4), Vec::<Range<usize>>::new());
-        assert_eq!(rank_runs(&[0, 3], &[0, 0], 4), vec![0..1]);
+    /// A manual's documents for tests: `docs` documents in chapters of 5, with a title of one
+    /// of `words` words and a text of `length` of them.
+    fn corpus(words: u32, docs: u32, length: u32) -> Corpus {
+        Corpus {
+            docs: (0..docs)
+                .map(|d| SearchDoc {
+                    chapter: (d / 5) as usize,
+                    anchor: None,
+                    section_title: String::new(),
+                    text: "".into(),
+                    terms: [
+                        vec![d % words],
+                        vec![],
+                        vec![],
+                        (0..length).map(|i| (d * 31 + i * i * 7) % words).collect(),
+                        vec![],
+                    ],
+                })
+                .collect(),
+            vocabulary: (0..words).map(|i| format!("t{i:03}")).collect(),
+        }
+    }
+
+    /// A shard's first term's number and its terms.
+    fn shard_terms(file: &OutputFile) -> (u32, Vec<String>) {
+        let b = &file.bytes;
+        let count = u32::from_le_bytes(b[4..8].try_into().unwrap());
+        let first = u32::from_le_bytes(b[8..12].try_into().unwrap());
+        let (mut at, mut terms) = (12, Vec::new());
+        for _ in 0..count {
+            let len = b[at] as usize;
+            terms.push(
+                std::str::from_utf8(&b[at + 1..at + 1 + len])
+                    .unwrap()
+                    .to_owned(),
+            );
+            at += 1 + len;
+            let postings = u32::from_le_bytes(b[at + 4..at + 8].try_into().unwrap());
+            at += 8;
+            for _ in 0..postings {
+                while b[at] & 0x80 != 0 {
+                    at += 1;
+                }
+                at += 4;
+            }
+        }
+        assert_eq!(at, b.len(), "{} has bytes past its entries", file.path);
+        (first, terms)
+    }
+
+    /// The shards' terms, by their numbers (each shard's first number onwards).
+    fn numbered_terms(files: &[OutputFile]) -> Vec<String> {
+        let mut all = Vec::new();
+        for file in files {
+            let (first, terms) = shard_terms(file);
+            assert_eq!(first as usize, all.len(), "{}", file.path);
+            all.extend(terms);
+        }
+        all
     }
 
     #[test]
-    fn pair_postings_of_32_and_64_bits_make_the_same_shards() {
-        let vocabulary: Vec<String> = ["plan", "care", "review", "child", "looked", "after"]
-            .map(String::from)
-            .to_vec();
-        let docs = (0..40)
-            .map(|d: u32| SearchDoc {
-                chapter: 0,
-                anchor: None,
-                section_title: String::new(),
-                text: "".into(),
-                terms: [
-                    vec![d % 6],
-                    vec![],
-                    vec![],
-                    (0..30).map(|i| (d * 7 + i * i) % 6).collect(),
-                    vec![],
-                ],
-            })
+    fn the_term_files_hold_each_document_s_phrase_fields_as_the_numbers_of_the_shards_terms() {
+        // Some terms no document has (as a vocabulary read from the cache can hold): they
+        // have no number, and the numbers after them are still the shards' own.
+        let mut corpus = corpus(50, 23, 40);
+        corpus
+            .vocabulary
+            .extend(["a-gone", "m-gone"].map(String::from));
+        corpus.docs[7].terms[1] = vec![3, 4, 3];
+        let (shards, _, numbers) = write_shards(&corpus);
+        let terms = numbered_terms(&shards);
+        assert_eq!(terms.len(), 50);
+        assert_eq!(&numbers[50..], [u32::MAX, u32::MAX]);
+        let by_chapter: Vec<Vec<u32>> = (0..5)
+            .map(|c| (c * 5..(c * 5 + 5).min(23)).collect())
             .collect();
-        let corpus = Corpus { docs, vocabulary };
-        let narrow = write_shards_with::<u32>(&corpus, PairLayout { doc_bits: 6 });
-        let wide = write_shards_with::<u64>(&corpus, PairLayout { doc_bits: 32 });
-        assert_eq!(narrow.1, wide.1);
-        let bytes =
-            |files: &[OutputFile]| files.iter().map(|f| f.bytes.to_vec()).collect::<Vec<_>>();
-        assert_eq!(bytes(&narrow.0), bytes(&wide.0));
-        // And there were pairs to write: "plan care" is in the shards.
-        assert!(
-            narrow
-                .1
-                .iter()
-                .any(|(first, last, _)| first.as_str() <= "care plan"
-                    && "care plan" <= last.as_str())
-        );
+        for width in [2, 4] {
+            let (files, lengths) = term_files(&corpus, &by_chapter, &numbers, width);
+            assert_eq!(lengths.len(), 5);
+            // Five chapters, eight a file: one file.
+            assert_eq!(files.len(), 1);
+            assert_eq!(files[0].path, "search/t/0.bin");
+            let b = &files[0].bytes;
+            assert_eq!(b.len(), lengths.iter().sum::<u32>() as usize);
+            let mut at = 0;
+            for (c, docs) in by_chapter.iter().enumerate() {
+                let start = at;
+                for &d in docs {
+                    for f in crate::search::PAIRED {
+                        let (mut len, mut shift) = (0usize, 0);
+                        loop {
+                            let byte = b[at];
+                            at += 1;
+                            len |= usize::from(byte & 0x7f) << shift;
+                            shift += 7;
+                            if byte & 0x80 == 0 {
+                                break;
+                            }
+                        }
+                        let mut found = Vec::new();
+                        for _ in 0..len {
+                            let mut n = [0u8; 4];
+                            n[..width].copy_from_slice(&b[at..at + width]);
+                            at += width;
+                            found.push(terms[u32::from_le_bytes(n) as usize].clone());
+                        }
+                        let wanted: Vec<String> = corpus.docs[d as usize].terms[f as usize]
+                            .iter()
+                            .map(|&t| corpus.vocabulary[t as usize].clone())
+                            .collect();
+                        assert_eq!(found, wanted, "document {d}, field {f:?}");
+                    }
+                }
+                assert_eq!(at - start, lengths[c] as usize, "chapter {c}");
+            }
+        }
+        assert_eq!(number_width(65_536), 2);
+        assert_eq!(number_width(65_537), 4);
     }
 
     #[test]
@@ -1179,76 +1069,39 @@ mod tests {
     fn shards_hold_every_term_once_in_order_each_within_its_listed_range() {
         // 400 words over 300 documents: about 300 KB of entries, so many shards, cut in
         // several runs of terms (one shard breaks where each run ends).
-        let vocabulary: Vec<String> = (0..400).map(|i| format!("t{i:03}")).collect();
-        let docs = (0..300u32)
-            .map(|d| SearchDoc {
-                chapter: 0,
-                anchor: None,
-                section_title: String::new(),
-                text: "".into(),
-                terms: [
-                    vec![d % 400],
-                    vec![],
-                    vec![],
-                    (0..200).map(|i| (d * 31 + i * i * 7) % 400).collect(),
-                    vec![],
-                ],
-            })
-            .collect();
-        let corpus = Corpus { docs, vocabulary };
-        let (files, ranges) = write_shards(&corpus);
+        let corpus = corpus(400, 300, 200);
+        let (files, ranges, numbers) = write_shards(&corpus);
         assert_eq!(files.len(), ranges.len());
         assert!(files.len() > 8, "{} shards", files.len());
         let mut all: Vec<String> = Vec::new();
         for (file, (first, last, name)) in files.iter().zip(&ranges) {
             assert_eq!(file.path, format!("search/{name}"));
             let b = &file.bytes;
-            assert_eq!(&b[..4], b"PBS1");
+            assert_eq!(&b[..4], b"PBS2");
             let count = u32::from_le_bytes(b[4..8].try_into().unwrap());
             // No shard is over the size but one holding a single entry.
             assert!(
-                b.len() - 8 <= SHARD_BYTES || count == 1,
+                b.len() - 12 <= SHARD_BYTES || count == 1,
                 "{name}: {}",
                 b.len()
             );
-            let (mut at, mut terms) = (8, Vec::new());
-            for _ in 0..count {
-                let len = b[at] as usize;
-                let term = std::str::from_utf8(&b[at + 1..at + 1 + len])
-                    .unwrap()
-                    .to_owned();
-                at += 1 + len;
-                let postings = u32::from_le_bytes(b[at + 4..at + 8].try_into().unwrap());
-                at += 8;
-                for _ in 0..postings {
-                    while b[at] & 0x80 != 0 {
-                        at += 1;
-                    }
-                    at += if term.contains(' ') { 1 } else { 4 };
-                }
-                terms.push(term);
-            }
-            assert_eq!(at, b.len(), "{name} has bytes past its entries");
+            let (_, terms) = shard_terms(file);
+            assert_eq!(terms.len(), count as usize);
             assert_eq!((&terms[0], terms.last().unwrap()), (first, last), "{name}");
             all.extend(terms);
         }
-        // Every word and pair once, in the order of their text.
+        // The shards' numbering runs on from one to the next, and names the same terms as
+        // `numbers` does.
+        assert_eq!(numbered_terms(&files), all);
+        for (t, &n) in numbers.iter().enumerate() {
+            assert_eq!(all[n as usize], corpus.vocabulary[t]);
+        }
+        // Every word once, in the order of its text.
         let mut sorted = all.clone();
         sorted.sort();
         sorted.dedup();
         assert_eq!(all, sorted);
-        for d in &corpus.docs {
-            for &t in &d.terms[3] {
-                assert!(all.binary_search(&corpus.vocabulary[t as usize]).is_ok());
-            }
-            for (a, b) in d.pairs() {
-                let pair = format!(
-                    "{} {}",
-                    corpus.vocabulary[a as usize], corpus.vocabulary[b as usize]
-                );
-                assert!(all.binary_search(&pair).is_ok(), "{pair}");
-            }
-        }
+        assert_eq!(all.len(), 400);
     }
 
     #[test]
@@ -1264,118 +1117,5 @@ mod tests {
         // ASCII for the first 599 bytes, then a character of two bytes.
         let mixed = format!("{}é{}", "a".repeat(599), "b".repeat(100));
         assert_eq!(excerpt(&mixed), format!("{}é", "a".repeat(599)));
-    }
-
-    #[test]
-    fn a_word_s_pair_entries_are_each_pair_s_documents_once_in_the_order_of_its_second_word() {
-        let mut seed = 0x9e37_79b9_7f4a_7c15u64;
-        let mut next = move || crate::search::next_random(&mut seed);
-        let vocabulary: Vec<String> = (0..300).map(|i| format!("w{i:03}")).collect();
-        let ranks = Ranks::new(&vocabulary);
-        // The entries as sorting the pairs by second word and document would make them.
-        fn expected<P: PairPosting>(
-            first: u32,
-            group: &[P],
-            layout: PairLayout,
-            ranks: &Ranks,
-        ) -> Vec<(u32, Vec<u8>)> {
-            let mut sorted: Vec<(u32, u32)> = group
-                .iter()
-                .map(|p| (p.second(layout), p.doc(layout)))
-                .collect();
-            sorted.sort_unstable();
-            sorted.dedup();
-            let mut term = String::new();
-            sorted
-                .chunk_by(|a, b| a.0 == b.0)
-                .map(|same| {
-                    ranks.text(
-                        TermKey {
-                            first,
-                            second: Some(same[0].0),
-                        },
-                        &mut term,
-                    );
-                    let mut entry = Vec::new();
-                    start_entry(&mut entry, &term, same.len() as u32, same.len());
-                    let mut previous = 0;
-                    for &(_, doc) in same {
-                        varint(&mut entry, doc - previous);
-                        previous = doc;
-                    }
-                    (same[0].0, entry)
-                })
-                .collect()
-        }
-        fn check<P: PairPosting>(
-            group: &[P],
-            layout: PairLayout,
-            ranks: &Ranks,
-            room: &mut PairRoom,
-        ) {
-            let first = 7;
-            let mut made = Vec::new();
-            room.entries(first, group, layout, ranks, |key, entry| {
-                assert_eq!(key.first, first);
-                made.push((key.second.expect("a pair"), entry.to_vec()));
-            });
-            assert_eq!(
-                made,
-                expected(first, group, layout, ranks),
-                "{} pairs",
-                group.len()
-            );
-        }
-        // Groups empty, small and large, over few second words and many, with documents
-        // close together and far apart (gaps of one byte to four), each document often there
-        // more than once; one room for all, as a run of ranks has.
-        let mut room = PairRoom::default();
-        for (len, seconds, spread) in [
-            (0, 1, 1),
-            (1, 1, 1),
-            (40, 3, 2),
-            (500, 300, 5),
-            (3000, 20, 200),
-            (2000, 300, 3_000_000),
-            (700, 1, 1),
-        ] {
-            let mut docs: Vec<u32> = (0..len).map(|_| (next() % spread) as u32).collect();
-            docs.sort_unstable();
-            let pairs: Vec<(u32, u32)> = docs
-                .iter()
-                .map(|&d| ((next() % seconds) as u32, d))
-                .collect();
-            let wide = PairLayout { doc_bits: 32 };
-            let group: Vec<u64> = pairs.iter().map(|&(s, d)| u64::new(s, d, wide)).collect();
-            check(&group, wide, &ranks, &mut room);
-            if spread < 1 << 22 {
-                let narrow = PairLayout { doc_bits: 22 };
-                let group: Vec<u32> = pairs.iter().map(|&(s, d)| u32::new(s, d, narrow)).collect();
-                check(&group, narrow, &ranks, &mut room);
-            }
-        }
-    }
-
-    #[test]
-    fn varint_lengths_are_the_bytes_written() {
-        for n in [
-            0,
-            1,
-            127,
-            128,
-            16_383,
-            16_384,
-            2_097_151,
-            2_097_152,
-            1 << 28,
-            u32::MAX,
-        ] {
-            let mut out = Vec::new();
-            varint(&mut out, n);
-            let mut room = [0u8; 5];
-            assert_eq!(put_varint(&mut room, n), out.len() as u32, "{n}");
-            assert_eq!(room[..out.len()], out[..], "{n}");
-            assert_eq!(varint_len(n), out.len() as u32, "{n}");
-        }
     }
 }

@@ -16,7 +16,7 @@ use tantivy::tokenizer::{PreTokenizedString, Token};
 use tantivy::{DocAddress, Index, IndexReader, IndexWriter, TantivyDocument, Term};
 
 use super::analyze::Analyzer;
-use super::query::{Clause, expand, marked_terms, parse};
+use super::query::{Clause, PHRASE_CANDIDATES, expand, marked_terms, parse};
 use super::{Corpus, Field, SearchDoc};
 use crate::html::escape;
 use crate::model::Manual;
@@ -276,12 +276,18 @@ impl SearchIndex {
 
     /// The best `limit` documents for `query`: those with every part of it; where there are
     /// none, those with the most parts (with the sum of those parts' scores, as ever).
+    ///
+    /// A quoted phrase only filters (its words score as words), and is looked for in the best
+    /// `PHRASE_CANDIDATES` (or `limit`, if more) documents with every word, as the browser's
+    /// client, which checks them one after another, does. Where none of those has it, they
+    /// are the results, as having all but the phrases. Where no document has every word, the
+    /// phrases are not looked for.
     pub fn find(&self, query: &str, limit: usize) -> tantivy::Result<Found> {
-        let clauses = self.clauses(query)?;
-        let n = clauses.len();
+        let (words, phrases) = self.clauses(query)?;
+        let n = words.len() + phrases.len();
         let searcher = self.reader.searcher();
-        let top = |required: usize| -> tantivy::Result<Vec<(u32, f32)>> {
-            let parts = clauses
+        let top = |required: usize, limit: usize| -> tantivy::Result<Vec<(u32, f32)>> {
+            let parts = words
                 .iter()
                 .map(|c| (Occur::Should, c.box_clone()))
                 .collect();
@@ -294,52 +300,83 @@ impl SearchIndex {
                 .map(|(score, addr)| Ok((self.our_id(addr)?, score)))
                 .collect()
         };
-        if n == 0 {
+        if words.is_empty() {
             return Ok(Found::default());
         }
-        let docs = top(n)?;
+        if !phrases.is_empty() {
+            let candidates = top(words.len(), PHRASE_CANDIDATES.max(limit))?;
+            if !candidates.is_empty() {
+                let with = BooleanQuery::new(
+                    phrases
+                        .iter()
+                        .flatten()
+                        .map(|p| (Occur::Must, self.term(Field::Pairs, p)))
+                        .collect(),
+                );
+                let have: std::collections::HashSet<u32> = searcher
+                    .search(&with, &tantivy::collector::DocSetCollector)?
+                    .into_iter()
+                    .map(|addr| self.our_id(addr))
+                    .collect::<tantivy::Result<_>>()?;
+                let found: Vec<(u32, f32)> = candidates
+                    .iter()
+                    .filter(|(d, _)| have.contains(d))
+                    .take(limit)
+                    .copied()
+                    .collect();
+                return Ok(if found.is_empty() {
+                    Found {
+                        docs: candidates.into_iter().take(limit).collect(),
+                        partial: Some((words.len(), n)),
+                    }
+                } else {
+                    Found {
+                        docs: found,
+                        partial: None,
+                    }
+                });
+            }
+        }
+        let docs = top(words.len(), limit)?;
         if !docs.is_empty() || n == 1 {
             return Ok(Found {
                 docs,
                 partial: None,
             });
         }
-        // The most parts any document has: a search for at least k parts finds something for
+        // The most words any document has: a search for at least k finds something for
         // every k up to it, and nothing above it.
-        let (mut found, mut lo, mut hi) = (Vec::new(), 0, n - 1);
+        let (mut found, mut lo, mut hi) = (Vec::new(), 0, words.len().saturating_sub(1));
         while lo < hi {
             let mid = (lo + hi).div_ceil(2);
-            let docs = top(mid)?;
+            let docs = top(mid, limit)?;
             if docs.is_empty() {
                 hi = mid - 1;
             } else {
                 (found, lo) = (docs, mid);
             }
         }
-        // `found` is the search for `lo` parts (empty for none).
+        // `found` is the search for `lo` words (empty for none).
         Ok(Found {
             partial: (lo > 0).then_some((lo, n)),
             docs: found,
         })
     }
 
-    /// The parts of `query`, each a query that matches a document with that part.
-    fn clauses(&self, query: &str) -> tantivy::Result<Vec<Box<dyn Query>>> {
+    /// The parts of `query`: each word's (or the word being typed's) query, which matches a
+    /// document with it; and each phrase's pairs of words.
+    #[allow(clippy::type_complexity)]
+    fn clauses(&self, query: &str) -> tantivy::Result<(Vec<Box<dyn Query>>, Vec<Vec<String>>)> {
         let analyzer = Analyzer::default();
-        let mut parts: Vec<Box<dyn Query>> = Vec::new();
+        let (mut parts, mut phrases): (Vec<Box<dyn Query>>, Vec<Vec<String>>) =
+            (Vec::new(), Vec::new());
         for clause in parse(query, &analyzer) {
             let q: Box<dyn Query> = match clause {
                 Clause::Word(t) => self.word(&t),
-                // Only a filter: the phrase's words score as words.
-                Clause::Phrase(pairs) => Box::new(BoostQuery::new(
-                    Box::new(BooleanQuery::new(
-                        pairs
-                            .iter()
-                            .map(|p| (Occur::Must, self.term(Field::Pairs, p)))
-                            .collect(),
-                    )),
-                    0.0,
-                )),
+                Clause::Phrase(pairs) => {
+                    phrases.push(pairs);
+                    continue;
+                }
                 Clause::Prefix { prefix, term } => {
                     let mut candidates = self.terms_with_prefix(&prefix)?;
                     if let Some(t) = &term {
@@ -358,7 +395,7 @@ impl SearchIndex {
             };
             parts.push(q);
         }
-        Ok(parts)
+        Ok((parts, phrases))
     }
 
     /// Our document id of a tantivy document.
@@ -539,6 +576,52 @@ mod tests {
         for query in ["carre zebra ", "carre ", ""] {
             assert_eq!(index.find(query, 10).unwrap(), Found::default(), "{query}");
         }
+    }
+
+    #[test]
+    fn a_phrase_is_looked_for_in_the_best_sections_with_its_words_and_only_filters() {
+        // Terms: 0 plan (every title), 1 care, 2 review, 3 filler. Documents 0..60 have "care
+        // review" apart, each a little longer than the one before, so scoring a little lower;
+        // document 60 has it side by side, and is the longest, so scores lowest; 61 has it
+        // side by side and nothing else: the best.
+        let mut docs: Vec<SearchDoc> = (0..60)
+            .map(|d| {
+                let mut terms = vec![1, 3, 2];
+                terms.extend(std::iter::repeat_n(3, d + 1));
+                doc(terms)
+            })
+            .collect();
+        let mut last = vec![1, 2];
+        last.extend(std::iter::repeat_n(3, 200));
+        docs.push(doc(last));
+        docs.push(doc(vec![1, 2]));
+        let corpus = Corpus {
+            docs,
+            vocabulary: ["plan", "care", "review", "filler"]
+                .map(String::from)
+                .to_vec(),
+        };
+        let index = SearchIndex::in_memory(&corpus).unwrap();
+        let words = index.find("care review ", 100).unwrap();
+        assert_eq!(words.docs.len(), 62);
+        assert_eq!(words.docs[0].0, 61);
+        assert_eq!(words.docs[61].0, 60, "the side-by-side one scores lowest");
+        // The phrase only filters: 61 keeps its score. Document 60 is past the best
+        // `PHRASE_CANDIDATES` with both words, so it is not looked at.
+        assert!(PHRASE_CANDIDATES < 61);
+        let found = index.find("\"care review\" ", 10).unwrap();
+        assert_eq!(found.docs, words.docs[..1]);
+        assert_eq!(found.partial, None);
+        // With a limit past the cap, the cap grows to it: 60 is found too.
+        let found = index.find("\"care review\" ", 100).unwrap();
+        assert_eq!(found.docs.iter().map(|d| d.0).collect::<Vec<_>>(), [61, 60]);
+        // A phrase no candidate has: the candidates, as having all but the phrase.
+        let found = index.find("\"review care\" ", 10).unwrap();
+        assert_eq!(found.docs, words.docs[..10]);
+        assert_eq!(found.partial, Some((2, 3)));
+        // No section with all the words: the phrase is not looked for.
+        let found = index.find("\"care review\" panel ", 10).unwrap();
+        assert_eq!(found.partial, Some((2, 4)));
     }
 
     #[test]

@@ -5,8 +5,10 @@
 //! Fields, and how much a match in each counts: the chapter's title (3), the section's title
 //! (2), the chapter's `keywords` (2), the text (1), and the other names of glossary terms the
 //! section uses (0.5), so that "UASC" finds "unaccompanied asylum seeking child" and the
-//! reverse. Quoted phrases are matched on pairs of adjacent words (a sixth field, which only
-//! filters: a phrase's words score as words).
+//! reverse. Quoted phrases are matched on pairs of adjacent words (a sixth field in tantivy,
+//! which only filters: a phrase's words score as words), looked for in the best
+//! `query::PHRASE_CANDIDATES` sections with all the words; the browser checks those sections'
+//! words one after another (`export::term_files`).
 
 pub mod analyze;
 pub mod cache;

@@ -1,5 +1,6 @@
 //! Reading a query: words (all required), "quoted phrases" (matched on adjacent pairs of
-//! words), and the last word, while it is being typed, as a prefix. A question typed as it
+//! words, in the best `PHRASE_CANDIDATES` sections with all the words), and the last word,
+//! while it is being typed, as a prefix. A question typed as it
 //! would be asked ("what are the timescales for a strategy discussion?") loses its question
 //! words, and where no section has every word that is left, the sections with the most of them
 //! are found instead (`index::SearchIndex::find`). The browser's client (`search.js`) follows
@@ -16,6 +17,10 @@ pub const MAX_QUERY_CHARS: usize = 500;
 pub const MAX_EXPANSIONS: usize = 8;
 /// A prefix shorter than this matches only the whole word.
 pub const MIN_PREFIX: usize = 2;
+/// A quoted phrase is looked for only in this many of the best sections with all the query's
+/// words, so that the browser, which checks them one after another, fetches a bounded amount;
+/// `procbook search` does the same, so that both find the same sections.
+pub const PHRASE_CANDIDATES: usize = 50;
 
 /// The words a question is put in, which say nothing of what is wanted: a query that has
 /// other words is read without them (outside quotes; the word being typed is one of them when
@@ -30,6 +35,24 @@ pub const QUESTION_WORDS: &[&str] = &[
 /// Said above results that have only some of a query's words (the browser's client says the
 /// same).
 pub const PARTIAL_NOTE: &str = "No section has all of these words: these have the most of them.";
+/// Said above results that have all of a query's words but not its quoted ones side by side
+/// (`index::SearchIndex::find`; the browser's client says the same).
+pub const APART_NOTE: &str = "None of the best sections with these words has the quoted ones side by side: these have all the words.";
+
+/// What to say above results with only `partial.0` of the `partial.1` parts of `query`.
+pub fn partial_note(query: &str, partial: (usize, usize)) -> &'static str {
+    let phrases = parse(query, &Analyzer::default())
+        .iter()
+        .filter(|c| matches!(c, Clause::Phrase(_)))
+        .count();
+    // Only the phrases missing: every word is there (where words are missing, fewer than all
+    // of them are, and the phrases are not looked for).
+    if phrases > 0 && partial.0 + phrases == partial.1 {
+        APART_NOTE
+    } else {
+        PARTIAL_NOTE
+    }
+}
 
 /// Whether `word` (as typed) is one of `QUESTION_WORDS`.
 pub fn is_question_word(word: &str) -> bool {
@@ -179,6 +202,15 @@ mod tests {
         ] {
             assert_eq!(p(complete), words(&["strategi", "discuss"]), "{complete}");
         }
+    }
+
+    #[test]
+    fn the_note_says_whether_words_or_only_the_phrases_are_missing() {
+        // "care review visit": three words; quoted "care review": two words and a phrase.
+        assert_eq!(partial_note("care review visit ", (2, 3)), PARTIAL_NOTE);
+        assert_eq!(partial_note("\"care review\" ", (2, 3)), APART_NOTE);
+        assert_eq!(partial_note("\"care review\" visit ", (2, 4)), PARTIAL_NOTE);
+        assert_eq!(partial_note("\"care review\" visit ", (3, 4)), APART_NOTE);
     }
 
     #[test]

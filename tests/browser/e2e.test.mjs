@@ -236,6 +236,41 @@ test("excerpts are fetched a chapter at a time with range requests, and a server
   }
 });
 
+test("a quoted phrase fetches its candidates' terms by range, and a server without ranges shows the same results", async () => {
+  const shown = async (url) => {
+    const p = await page();
+    const asked = [];
+    p.on("request", (r) => { if (r.url().includes("/search/t/")) asked.push(r.headers()["range"]); });
+    await p.goto(url + "search.html");
+    await p.waitForFunction(() => document.querySelector("#search-part").options.length > 1);
+    await p.locator("#search-input").fill('"placement plan"');
+    await p.waitForFunction(() => /results? for/.test(document.querySelector("#search-status").textContent));
+    const results = await p.locator("#search-list .result a").evaluateAll((els) => els.map((e) => e.getAttribute("href")));
+    const status = await p.locator("#search-status").innerText();
+    assert.deepEqual(p.errors, []);
+    await p.context().close();
+    return { results, asked, status };
+  };
+  const ranged = await shown(server.url);
+  assert.equal(ranged.results[0], "chapters/placements-in-foster-care.html#the-placement-plan");
+  assert.doesNotMatch(ranged.status, /No section|None of/);
+  assert.ok(ranged.asked.length > 0 && ranged.asked.every((r) => /^bytes=\d+-\d+$/.test(r || "")), ranged.asked.join(", "));
+  const whole = await serve(SITE, { ranges: false });
+  try {
+    const plain = await shown(whole.url);
+    assert.deepEqual(plain.results, ranged.results);
+    assert.ok(plain.asked.length > 0 && plain.asked.length <= ranged.asked.length, plain.asked.join(", "));
+  } finally {
+    whole.close();
+  }
+  // Words all there but never side by side near the top: said so.
+  const p = await page();
+  await p.goto(server.url + "search.html");
+  await typeQuery(p, '"child plan"');
+  assert.match(await p.locator("#search-status").innerText(), /^None of the best sections with these words has the quoted ones side by side: these have all the words\. \d+ results? for/);
+  assert.deepEqual(p.errors, []);
+});
+
 test("an acronym finds its section and the result links straight to the section", async () => {
   const p = await page();
   await p.goto(server.url + "search.html");

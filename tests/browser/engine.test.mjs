@@ -57,3 +57,52 @@ test("local and national results split the whole list between them", async () =>
   const key = (hits) => hits.map((h) => h.doc).sort((a, b) => a - b);
   assert.deepEqual(key([...local, ...national]), key(all));
 });
+
+test("a quoted phrase keeps the sections with its words side by side, among the best with all the words", async () => {
+  const engine = loadEngine(SITE);
+  const meta = await engine.ready();
+  const words = await engine.search("plan care ", { limit: 1000 });
+  const phrase = await engine.search('"plan care"', { limit: 1000 });
+  const reversed = await engine.search('"care plan"', { limit: 1000 });
+  assert.ok(phrase.length > 0 && phrase.length < words.length, `${phrase.length} of ${words.length}`);
+  assert.ok(reversed.length > 0 && reversed.length < words.length);
+  assert.notDeepEqual(phrase.map((h) => h.doc), reversed.map((h) => h.doc));
+  // A phrase only filters: the sections kept are in the words' order, with the words' scores.
+  const order = new Map(words.map((h, i) => [h.doc, i]));
+  for (const [i, h] of phrase.entries()) {
+    assert.equal(h.score, words[order.get(h.doc)].score);
+    if (i > 0) assert.ok(order.get(h.doc) > order.get(phrase[i - 1].doc));
+  }
+  // Kept where "plan" is followed by "care" in one of the section's fields, and only there.
+  const plan = (await engine.entry("plan")).entry.number;
+  const care = (await engine.entry("care")).entry.number;
+  const kept = new Set(phrase.map((h) => h.doc));
+  for (const h of words) {
+    const fields = await engine.documentTerms(h.doc);
+    const side = fields.some((f) => f.some((t, i) => t === plan && f[i + 1] === care));
+    assert.equal(kept.has(h.doc), side, `document ${h.doc}`);
+  }
+  // With ten wanted, only the best `phrase_candidates` are looked at, and their chapters'
+  // terms alone are fetched.
+  const few = loadEngine(SITE);
+  await few.ready();
+  const top = await few.search('"plan care"', { limit: 10 });
+  assert.ok(meta.phrase_candidates >= 10);
+  assert.ok(top.length > 0);
+  assert.deepEqual(top, phrase.filter((h) => order.get(h.doc) < meta.phrase_candidates).slice(0, 10));
+  const candidates = new Set(words.slice(0, meta.phrase_candidates).map((h) => few.chapterOf(h.doc)));
+  assert.ok([...few.chapterTerms.keys()].every((c) => candidates.has(c)));
+});
+
+test("a phrase no section near the top has gives those sections, said to have all but the phrase", async () => {
+  const engine = loadEngine(SITE);
+  await engine.ready();
+  // "child" then "plan" side by side: in none of the best sections with both words.
+  const hits = await engine.search('"child plan"', { limit: 5 });
+  const words = await engine.search("child plan ", { limit: 5 });
+  assert.ok(words.length > 0 && !words.partial);
+  assert.deepEqual(hits.map((h) => h.doc), words.map((h) => h.doc));
+  assert.deepEqual(hits.partial, [2, 3]);
+  assert.equal(hits.apart, true);
+  assert.equal(words.apart, undefined);
+});

@@ -130,8 +130,8 @@ fn through_the_pipeline(chapters: &[(String, String)]) -> usize {
     let _ = procbook::markdown::check_anchor_links(&manual, &rendered);
     let corpus = procbook::search::documents(&manual, &rendered);
     let files = procbook::search::export::export(&manual, &corpus);
-    for f in files.iter().filter(|f| f.path.ends_with(".bin")) {
-        assert!(f.bytes.starts_with(b"PBS1"), "{} is not a shard", f.path);
+    for f in files.iter().filter(|f| f.path.starts_with("search/s/")) {
+        assert!(f.bytes.starts_with(b"PBS2"), "{} is not a shard", f.path);
     }
     assert!(started.elapsed() < BOUND, "took {:?}", started.elapsed());
     manual.chapters.len()

@@ -254,13 +254,14 @@ fn the_search_cache_gives_the_index_a_build_from_nothing_gives() {
     assert!(first.contains("search documents"), "{first}");
     assert!(cache.exists());
     let before = search_folder(&t);
-    // The cache lists the export's shards (a build that reuses them reads them from the site)
-    // but holds none of their bytes, and not the chapters' fragments at all (a build that
+    // The cache lists the export's shards and term files (a build that reuses them reads them
+    // from the site) but holds none of their bytes, and not the chapters' fragments at all (a build that
     // reuses the export makes them again).
     let kept = std::fs::read(&cache).unwrap();
     assert!(kept.windows(9).any(|w| w == b"search/s/"));
+    assert!(kept.windows(9).any(|w| w == b"search/t/"));
     assert!(!kept.windows(9).any(|w| w == b"search/c/"));
-    assert!(!kept.windows(4).any(|w| w == b"PBS1"));
+    assert!(!kept.windows(4).any(|w| w == b"PBS2"));
 
     // Nothing it is made from changed: the index is reused, not made again.
     let again = timed_build(&t);

@@ -12,6 +12,8 @@
   var MAX_QUERY_CHARS = 500;
   // As src/search/query.rs PARTIAL_NOTE.
   var PARTIAL_NOTE = "No section has all of these words: these have the most of them.";
+  // As src/search/query.rs APART_NOTE.
+  var APART_NOTE = "None of the best sections with these words has the quoted ones side by side: these have all the words.";
 
   function isWordChar(c) { return WORD_CHAR.test(c); }
   function isApostrophe(c) { return c === "'" || c === "\u2019"; }
@@ -75,12 +77,6 @@
     return this.questions.has(this.lower(word));
   };
 
-  function pairsOf(terms) {
-    var out = [];
-    for (var i = 0; i + 1 < terms.length; i++) out.push(terms[i] + " " + terms[i + 1]);
-    return out;
-  }
-
   // ---- Query: the same as src/search/query.rs ----
   function parse(query, analyzer) {
     query = Array.from(query).slice(0, MAX_QUERY_CHARS).join("");
@@ -103,7 +99,7 @@
         var terms = analyzer.terms(part);
         terms.forEach(function (t) { clauses.push([{ kind: "word", term: t }, false]); });
         // A phrase only filters: its words score as words.
-        if (terms.length > 1) clauses.push([{ kind: "phrase", pairs: pairsOf(terms) }, false]);
+        if (terms.length > 1) clauses.push([{ kind: "phrase", terms: terms }, false]);
         continue;
       }
       splitWords(part).forEach(function (s) { words.push(part.slice(s[0], s[1])); });
@@ -139,7 +135,8 @@
     this.load = load;        // load(path, "bytes", signal, [start, end]?) -> Promise<ArrayBuffer>
     this.shards = new Map(); // file -> Promise<Shard>
     this.fragments = new Map(); // chapter -> { loading: Promise<fragment>, signal }
-    this.packs = new Map();     // fragment file -> Promise<its whole bytes>, once a server sends whole files
+    this.chapterTerms = new Map(); // chapter -> { loading: Promise<its documents' terms>, signal }
+    this.packs = new Map();     // c/ or t/ file -> Promise<its whole bytes>, once a server sends whole files
     this.wholeFiles = false;    // whether the server ignores range requests
     this.fetched = 0;        // bytes of index fetched (meta.json and shards), for measurements
     this.fetchedExcerpts = 0; // bytes of chapter fragments fetched for the results shown
@@ -162,9 +159,15 @@
     var view = new DataView(buffer);
     var bytes = new Uint8Array(buffer);
     var decoder = new TextDecoder();
+    // "PBS2": a shard of another version (a browser's cached copy of an older build) is not
+    // read as this one.
+    if (bytes.length < 12 || bytes[0] !== 80 || bytes[1] !== 66 || bytes[2] !== 83 || bytes[3] !== 50) {
+      throw new Error("not a search shard of this version");
+    }
     var count = view.getUint32(4, true);
-    var at = 8;
-    this.terms = new Map(); // term -> { df, count, offset }
+    var first = view.getUint32(8, true); // the number of the shard's first term
+    var at = 12;
+    this.terms = new Map(); // term -> { df, count, offset, number }
     this.order = [];
     this.view = view;
     this.bytes = bytes;
@@ -173,17 +176,15 @@
       var term = decoder.decode(bytes.subarray(at, at + len)); at += len;
       var df = view.getUint32(at, true); at += 4;
       var n = view.getUint32(at, true); at += 4;
-      this.terms.set(term, { df: df, count: n, offset: at });
+      this.terms.set(term, { df: df, count: n, offset: at, number: first + i });
       this.order.push(term);
-      var scored = term.indexOf(" ") < 0; // word pairs have no scores
       for (var p = 0; p < n; p++) {
         while (bytes[at] & 0x80) at++;
-        at += scored ? 4 : 1; // the varint's last byte, and a word's u24 score
+        at += 4; // the varint's last byte, and the u24 score
       }
     }
   }
-  // A term's postings, decoded once: its documents in order, and their scores (`null` for a
-  // word pair, which has none).
+  // A term's postings, decoded once: its documents in order, and their scores.
   function Postings(docs, scores) { this.docs = docs; this.scores = scores; }
   var NO_POSTINGS = new Postings(new Uint32Array(0), null);
 
@@ -194,19 +195,16 @@
     var bytes = this.bytes;
     var at = entry.offset;
     var n = entry.count;
-    var scored = term.indexOf(" ") < 0;
     var docs = new Uint32Array(n);
-    var scores = scored ? new Float64Array(n) : null;
+    var scores = new Float64Array(n);
     var doc = 0;
     for (var p = 0; p < n; p++) {
       var gap = 0, shift = 0, b;
       do { b = bytes[at++]; gap |= (b & 0x7f) << shift; shift += 7; } while (b & 0x80);
       doc += gap;
       docs[p] = doc;
-      if (scored) {
-        scores[p] = (bytes[at] | (bytes[at + 1] << 8) | (bytes[at + 2] << 16)) / 10000;
-        at += 3;
-      }
+      scores[p] = (bytes[at] | (bytes[at + 1] << 8) | (bytes[at + 2] << 16)) / 10000;
+      at += 3;
     }
     entry.decoded = new Postings(docs, scores);
     return entry.decoded;
@@ -231,13 +229,18 @@
   };
 
   Engine.prototype.postings = function (term) {
+    return this.entry(term).then(function (found) { return found ? found.shard.postings(term) : NO_POSTINGS; });
+  };
+
+  // The shard that holds `term`, and its entry there (null where no shard does).
+  Engine.prototype.entry = function (term) {
     var self = this;
     var files = this.shardsFor(term, term);
     return Promise.all(files.map(function (f) { return self.shard(f); })).then(function (shards) {
       for (var i = 0; i < shards.length; i++) {
-        if (shards[i].terms.has(term)) return shards[i].postings(term);
+        if (shards[i].terms.has(term)) return { shard: shards[i], entry: shards[i].terms.get(term) };
       }
-      return NO_POSTINGS;
+      return null;
     });
   };
 
@@ -257,7 +260,6 @@
           return;
         }
         shard.order.forEach(function (t) {
-          if (t.indexOf(" ") >= 0) return; // word pairs are for phrases only
           if (t.startsWith(prefix) || t === term) found.set(t, shard.terms.get(t).df);
         });
       });
@@ -273,7 +275,7 @@
   // over all the documents, not a map: a common word has thousands of postings.
   function combine(lists, requireAll, size) {
     if (lists.length === 0) return NO_POSTINGS;
-    if (lists.length === 1 && lists[0].scores) return lists[0];
+    if (lists.length === 1) return lists[0];
     size = room(lists, size);
     var total = new Float64Array(size);
     // How many of the lists so far each document is in.
@@ -285,15 +287,15 @@
         var d = docs[p];
         if (requireAll && count[d] !== i) continue;
         count[d]++;
-        if (scores) total[d] += scores[p];
+        total[d] += scores[p];
       }
     }
     return counted(count, total, requireAll ? lists.length : 1);
   }
 
   // The documents in the most of `lists` that any is in (where none is in all), each with
-  // the sum of its scores in list order; `partial` is [that many, the number of lists].
-  function mostOf(lists, size) {
+  // the sum of its scores in list order; `partial` is [that many, `parts`].
+  function mostOf(lists, size, parts) {
     size = room(lists, size);
     var total = new Float64Array(size);
     var count = new Uint32Array(size);
@@ -303,12 +305,12 @@
       for (var p = 0; p < docs.length; p++) {
         var d = docs[p];
         if (++count[d] > most) most = count[d];
-        if (scores) total[d] += scores[p];
+        total[d] += scores[p];
       }
     }
     if (most === 0) return NO_POSTINGS;
     var out = counted(count, total, most);
-    out.partial = [most, lists.length];
+    out.partial = [most, parts];
     return out;
   }
 
@@ -331,25 +333,24 @@
     return out;
   }
 
-  // Every document that matches all clauses, with its score; where none does, those that
-  // match the most (as src/search/index.rs `find`). The postings are loaded first; with
-  // `signal` aborted by then (the reader typed on), nothing is scored.
+  // Every document that has all the query's words (and the word being typed), with its score;
+  // where none does, those that have the most (as src/search/index.rs `find`). The phrases
+  // are checked afterwards (`search`). The postings are loaded first; with `signal` aborted by
+  // then (the reader typed on), nothing is scored.
   Engine.prototype.match = function (clauses, signal) {
     var self = this;
-    return Promise.all(clauses.map(function (c) {
+    var words = clauses.filter(function (c) { return c.kind !== "phrase"; });
+    return Promise.all(words.map(function (c) {
       if (c.kind === "word") return self.postings(c.term).then(function (p) { return [p]; });
-      if (c.kind === "phrase") return Promise.all(c.pairs.map(function (p) { return self.postings(p); }));
       return self.expand(c.prefix, c.term).then(function (terms) {
         return Promise.all(terms.map(function (t) { return self.postings(t); }));
       });
     })).then(function (loaded) {
       if (signal && signal.aborted) return NO_POSTINGS;
       var size = self.meta.docs;
-      var each = loaded.map(function (lists, i) {
-        return clauses[i].kind === "word" ? lists[0] : combine(lists, clauses[i].kind === "phrase", size);
-      });
+      var each = loaded.map(function (lists) { return combine(lists, false, size); });
       var all = combine(each, true, size);
-      return all.docs.length || each.length < 2 ? all : mostOf(each, size);
+      return all.docs.length || clauses.length < 2 ? all : mostOf(each, size, clauses.length);
     });
   };
 
@@ -366,36 +367,203 @@
   // options: { limit, part (index into meta.parts or ""), scope ("local" | "national" | ""),
   // signal (an AbortSignal: once aborted, the search ends with no results) }.
   // Resolves to [{ doc, score }], best first; where no document has every part of the query,
-  // the array's `partial` is [the most parts any has, the number of parts].
+  // the array's `partial` is [the most parts any has, the number of parts], and its `apart`
+  // is true where those are every word but not the quoted ones side by side.
   Engine.prototype.search = function (query, options) {
     var self = this;
     options = options || {};
     return this.ready().then(function () {
       var clauses = parse(query, self.analyzer);
       if (clauses.length === 0) return [];
+      var phrases = clauses.filter(function (c) { return c.kind === "phrase"; });
       return self.match(clauses, options.signal).then(function (found) {
-        var meta = self.meta;
-        var part = options.part === "" || options.part == null ? null : meta.parts[Number(options.part)];
-        var local = options.scope ? self.localDocs() : null;
         var limit = options.limit || 10;
-        // The best `limit`, kept in order as the documents go by (most are not among them).
-        var best = [];
-        var better = function (a, b) { return a.score > b.score || (a.score === b.score && a.doc < b.doc); };
-        for (var i = 0; i < found.docs.length; i++) {
-          var doc = found.docs[i];
-          if (part && (doc < part.first || doc >= part.end)) continue;
-          if (options.scope === "local" && !local[doc]) continue;
-          if (options.scope === "national" && local[doc]) continue;
-          var hit = { doc: doc, score: found.scores ? found.scores[i] : 0 };
-          if (best.length === limit && !better(hit, best[limit - 1])) continue;
-          var at = best.length;
-          while (at > 0 && better(hit, best[at - 1])) at--;
-          best.splice(at, 0, hit);
-          if (best.length > limit) best.pop();
+        if (!phrases.length || found.partial || !found.docs.length) {
+          var best = self.best(found, options, limit);
+          if (found.partial && best.length) best.partial = found.partial;
+          return best;
         }
-        if (found.partial && best.length) best.partial = found.partial;
-        return best;
+        // A phrase only filters: the best sections with it are the first of the best with
+        // all the words that have it, looked for among the first `phrase_candidates` (as
+        // src/search/index.rs `find`). Where none of those has it, they are the results.
+        var candidates = self.best(found, options, Math.max(limit, self.meta.phrase_candidates));
+        return self.withPhrases(candidates, phrases, limit, options.signal).then(function (kept) {
+          if (kept.length || !candidates.length) return kept;
+          var all = candidates.slice(0, limit);
+          all.partial = [clauses.length - phrases.length, clauses.length];
+          all.apart = true;
+          return all;
+        });
       });
+    });
+  };
+
+  // The best `limit` of `found` that pass the filters in `options`, best first.
+  Engine.prototype.best = function (found, options, limit) {
+    var meta = this.meta;
+    var part = options.part === "" || options.part == null ? null : meta.parts[Number(options.part)];
+    var local = options.scope ? this.localDocs() : null;
+    // The best `limit`, kept in order as the documents go by (most are not among them).
+    var best = [];
+    var better = function (a, b) { return a.score > b.score || (a.score === b.score && a.doc < b.doc); };
+    for (var i = 0; i < found.docs.length; i++) {
+      var doc = found.docs[i];
+      if (part && (doc < part.first || doc >= part.end)) continue;
+      if (options.scope === "local" && !local[doc]) continue;
+      if (options.scope === "national" && local[doc]) continue;
+      var hit = { doc: doc, score: found.scores[i] };
+      if (best.length === limit && !better(hit, best[limit - 1])) continue;
+      var at = best.length;
+      while (at > 0 && better(hit, best[at - 1])) at--;
+      best.splice(at, 0, hit);
+      if (best.length > limit) best.pop();
+    }
+    return best;
+  };
+
+  // The first `limit` of `candidates` (in order) with every phrase: each adjacent pair of a
+  // phrase's terms side by side in the section's title, its chapter's title or its text. The
+  // candidates' chapters' terms are loaded a few chapters at a time, in the candidates' order,
+  // until enough are found. With `signal` aborted, none are.
+  Engine.prototype.withPhrases = function (candidates, phrases, limit, signal) {
+    var self = this;
+    var terms = [];
+    phrases.forEach(function (p) { terms = terms.concat(p.terms); });
+    return Promise.all(terms.map(function (t) { return self.entry(t); })).then(function (entries) {
+      var number = new Map();
+      terms.forEach(function (t, i) { if (entries[i]) number.set(t, entries[i].entry.number); });
+      // Each phrase's pairs, as numbers; a term no shard holds is in no section.
+      var pairs = [];
+      var missing = false;
+      phrases.forEach(function (p) {
+        for (var i = 0; i + 1 < p.terms.length; i++) {
+          if (!number.has(p.terms[i]) || !number.has(p.terms[i + 1])) missing = true;
+          pairs.push([number.get(p.terms[i]), number.get(p.terms[i + 1])]);
+        }
+      });
+      if (missing) return [];
+      var kept = [];
+      var next = 0;
+      function step() {
+        if (signal && signal.aborted) return [];
+        if (kept.length >= limit || next >= candidates.length) return kept;
+        // The next candidates, up to eight chapters' worth, looked at together.
+        var batch = [];
+        var chapters = new Set();
+        while (next < candidates.length) {
+          var c = self.chapterOf(candidates[next].doc);
+          if (!chapters.has(c) && chapters.size === 8) break;
+          chapters.add(c);
+          batch.push(candidates[next++]);
+        }
+        return Promise.all(batch.map(function (h) { return self.documentTerms(h.doc, signal); })).then(function (docs) {
+          for (var i = 0; i < batch.length && kept.length < limit; i++) {
+            if (pairs.every(function (pair) { return adjacent(docs[i], pair[0], pair[1]); })) kept.push(batch[i]);
+          }
+          return step();
+        });
+      }
+      return step();
+    });
+  };
+
+  // Whether `a` is followed by `b` in one of a document's fields.
+  function adjacent(fields, a, b) {
+    for (var f = 0; f < fields.length; f++) {
+      var terms = fields[f];
+      for (var i = 0; i + 1 < terms.length; i++) if (terms[i] === a && terms[i + 1] === b) return true;
+    }
+    return false;
+  }
+
+  // The chapter a document is in (meta.json's `chapter_docs` is where each one's start).
+  Engine.prototype.chapterOf = function (doc) {
+    var starts = this.meta.chapter_docs;
+    var lo = 0, hi = starts.length - 1;
+    while (lo < hi) { var mid = (lo + hi + 1) >> 1; if (starts[mid] <= doc) lo = mid; else hi = mid - 1; }
+    return lo;
+  };
+
+  // Chapter `c`'s bytes in the files `dir`N`ext`, `meta.fragment_pack` chapters a file, whose
+  // lengths are `lengths`: asked for with a range request. A server that ignores the range
+  // sends the whole file, which is then kept for its other chapters. `counted(n)` is told the
+  // bytes fetched.
+  Engine.prototype.chapterBytes = function (c, dir, ext, lengths, signal, counted) {
+    var self = this;
+    var meta = this.meta;
+    var pack = Math.floor(c / meta.fragment_pack);
+    var file = dir + pack + ext;
+    var start = 0;
+    for (var k = pack * meta.fragment_pack; k < c; k++) start += lengths[k];
+    var end = start + lengths[c];
+    var bytes = this.packs.get(file);
+    if (!bytes) {
+      var ranged = !this.wholeFiles;
+      bytes = this.load(this.base + file, "bytes", signal, ranged ? [start, end] : null).then(function (got) {
+        counted(got.byteLength);
+        // More than was asked for is the whole file: this server ignores ranges, so files
+        // are fetched whole from now on, and this one is kept for its other chapters.
+        if (got.byteLength !== end - start) {
+          self.wholeFiles = true;
+          self.packs.set(file, Promise.resolve(got));
+        }
+        return got;
+      });
+      if (!ranged) {
+        // Shared while it loads; forgotten if it fails or is given up.
+        var mine = bytes;
+        this.packs.set(file, mine);
+        mine.catch(function () { if (self.packs.get(file) === mine) self.packs.delete(file); });
+      }
+    }
+    return bytes.then(function (got) {
+      return got.byteLength === end - start ? got : got.slice(start, end);
+    });
+  };
+
+  // Loaded once for each chapter in `cache` (chapter -> { loading, signal }) by `make(c)`;
+  // one given up (its `signal` aborted while it loaded) or failed is loaded again when next
+  // asked for.
+  function once(cache, c, signal, make) {
+    var known = cache.get(c);
+    if (!known || (known.signal && known.signal.aborted)) {
+      var entry = { signal: signal };
+      entry.loading = make().then(function (value) { entry.signal = null; return value; });
+      known = entry;
+      known.loading.catch(function () { if (cache.get(c) === known) cache.delete(c); });
+      cache.set(c, known);
+    }
+    return known.loading;
+  }
+
+  // A document's terms' numbers, field by field (title, section title, text), from its
+  // chapter's t/N.bin (see src/search/export.rs `term_files`).
+  Engine.prototype.documentTerms = function (doc, signal) {
+    var self = this;
+    var meta = this.meta;
+    var c = this.chapterOf(doc);
+    return once(this.chapterTerms, c, signal, function () {
+      return self.chapterBytes(c, "t/", ".bin", meta.term_bytes, signal, function (n) { self.fetched += n; }).then(function (buffer) {
+        var bytes = new Uint8Array(buffer);
+        var view = new DataView(buffer);
+        var width = meta.term_width;
+        var docs = [];
+        var at = 0;
+        while (at < bytes.length) {
+          var fields = [];
+          for (var f = 0; f < 3; f++) {
+            var len = 0, shift = 0, b;
+            do { b = bytes[at++]; len += (b & 0x7f) * Math.pow(2, shift); shift += 7; } while (b & 0x80);
+            var terms = new Uint32Array(len);
+            for (var i = 0; i < len; i++, at += width) terms[i] = width === 2 ? view.getUint16(at, true) : view.getUint32(at, true);
+            fields.push(terms);
+          }
+          docs.push(fields);
+        }
+        return docs;
+      });
+    }).then(function (docs) {
+      return docs[doc - meta.chapter_docs[c]] || [];
     });
   };
 
@@ -408,50 +576,12 @@
   Engine.prototype.describe = function (doc, signal) {
     var self = this;
     var meta = this.meta;
-    var starts = meta.chapter_docs;
-    var lo = 0, hi = starts.length - 1;
-    while (lo < hi) { var mid = (lo + hi + 1) >> 1; if (starts[mid] <= doc) lo = mid; else hi = mid - 1; }
-    var pack = Math.floor(lo / meta.fragment_pack);
-    var file = "c/" + pack + ".jsonl";
-    var start = 0;
-    for (var c = pack * meta.fragment_pack; c < lo; c++) start += meta.fragment_bytes[c];
-    var end = start + meta.fragment_bytes[lo];
-    var known = this.fragments.get(lo);
-    if (!known || (known.signal && known.signal.aborted)) {
-      // `signal` is kept while the fragment loads: one given up is loaded again.
-      var entry = { signal: signal };
-      var bytes = this.packs.get(file);
-      if (!bytes) {
-        var ranged = !this.wholeFiles;
-        bytes = this.load(this.base + file, "bytes", signal, ranged ? [start, end] : null).then(function (got) {
-          self.fetchedExcerpts += got.byteLength;
-          // More than was asked for is the whole file: this server ignores ranges, so files
-          // are fetched whole from now on, and this one is kept for its other chapters.
-          if (got.byteLength !== end - start) {
-            self.wholeFiles = true;
-            self.packs.set(file, Promise.resolve(got));
-          }
-          return got;
-        });
-        if (!ranged) {
-          // Shared while it loads; forgotten if it fails or is given up.
-          var mine = bytes;
-          this.packs.set(file, mine);
-          mine.catch(function () { if (self.packs.get(file) === mine) self.packs.delete(file); });
-        }
-      }
-      entry.loading = bytes.then(function (got) {
-        entry.signal = null;
-        var line = got.byteLength === end - start ? got : got.slice(start, end);
+    var c = this.chapterOf(doc);
+    return once(this.fragments, c, signal, function () {
+      return self.chapterBytes(c, "c/", ".jsonl", meta.fragment_bytes, signal, function (n) { self.fetchedExcerpts += n; }).then(function (line) {
         return JSON.parse(new TextDecoder().decode(line));
       });
-      known = entry;
-      known.loading.catch(function () {
-        if (self.fragments.get(lo) === known) self.fragments.delete(lo);
-      });
-      this.fragments.set(lo, known);
-    }
-    return known.loading.then(function (chapter) {
+    }).then(function (chapter) {
       var section = chapter.sections.filter(function (s) { return s.doc === doc; })[0] || { anchor: null, title: "", text: "" };
       return {
         id: chapter.id, number: chapter.number, title: chapter.title,
@@ -571,7 +701,7 @@
         // loads no excerpts.
         if (mine !== sequence) return null;
         return Promise.all(hits.map(function (h) { return engine.describe(h.doc, signal); })).then(function (described) {
-          return { described: described, partial: hits.partial };
+          return { described: described, partial: hits.partial, apart: hits.apart };
         });
       }).then(function (shown) {
         if (mine !== sequence || !shown) return;
@@ -586,7 +716,7 @@
         var n = described.length;
         status.textContent = n === 0
           ? "No results for \u201c" + query + "\u201d. Try fewer or other words."
-          : (shown.partial ? PARTIAL_NOTE + " " : "") +
+          : (shown.partial ? (shown.apart ? APART_NOTE : PARTIAL_NOTE) + " " : "") +
             n + (n === 1 ? " result" : " results") + " for \u201c" + query + "\u201d" + (n === 10 ? " (the best 10)" : "") + ".";
         document.documentElement.setAttribute("data-search-done", String(mine));
       }).catch(function () {
