@@ -122,8 +122,11 @@ pub fn export(manual: &Manual, corpus: &Corpus) -> Vec<OutputFile> {
         chapter_docs.push(list.first().copied().unwrap_or(next));
         next = list.last().map_or(next, |l| l + 1);
     }
-    let (mut files, shards, numbers) =
-        phase("  search postings and shards", || write_shards(corpus));
+    let Shards {
+        mut files,
+        ranges: shards,
+        numbers,
+    } = phase("  search postings and shards", || write_shards(corpus));
     let width = number_width(shards_terms(&numbers));
     let (terms, term_bytes) = phase("  search term files", || {
         term_files(corpus, &by_chapter, &numbers, width)
@@ -660,7 +663,7 @@ impl RunCounts {
 /// Two passes over the documents, each over runs of them in parallel: the first counts (for
 /// the statistics, and for the room each run's postings take), the second scores and puts
 /// each run's postings straight into their places.
-fn write_shards(corpus: &Corpus) -> (Vec<OutputFile>, Vec<(String, String, String)>, Vec<u32>) {
+fn write_shards(corpus: &Corpus) -> Shards {
     let ranks = phase("    search term order", || Ranks::new(&corpus.vocabulary));
     let n = corpus.vocabulary.len();
     let docs = corpus.docs.len();
@@ -785,8 +788,20 @@ fn write_shards(corpus: &Corpus) -> (Vec<OutputFile>, Vec<(String, String, Strin
             })
             .collect()
     });
-    let (files, shards) = ShardWriter::files(runs, &ranks);
-    (files, shards, numbers)
+    let (files, ranges) = ShardWriter::files(runs, &ranks);
+    Shards {
+        files,
+        ranges,
+        numbers,
+    }
+}
+
+/// The shards' files, their [first term, last term, file], and each term's number (by term
+/// id; `u32::MAX` for a term no document has).
+struct Shards {
+    files: Vec<OutputFile>,
+    ranges: Vec<(String, String, String)>,
+    numbers: Vec<u32>,
 }
 
 /// How many terms have a number (those some document has).
@@ -945,7 +960,11 @@ mod tests {
             .vocabulary
             .extend(["a-gone", "m-gone"].map(String::from));
         corpus.docs[7].terms[1] = vec![3, 4, 3];
-        let (shards, _, numbers) = write_shards(&corpus);
+        let Shards {
+            files: shards,
+            numbers,
+            ..
+        } = write_shards(&corpus);
         let terms = numbered_terms(&shards);
         assert_eq!(terms.len(), 50);
         assert_eq!(&numbers[50..], [u32::MAX, u32::MAX]);
@@ -1070,7 +1089,11 @@ mod tests {
         // 400 words over 300 documents: about 300 KB of entries, so many shards, cut in
         // several runs of terms (one shard breaks where each run ends).
         let corpus = corpus(400, 300, 200);
-        let (files, ranges, numbers) = write_shards(&corpus);
+        let Shards {
+            files,
+            ranges,
+            numbers,
+        } = write_shards(&corpus);
         assert_eq!(files.len(), ranges.len());
         assert!(files.len() > 8, "{} shards", files.len());
         let mut all: Vec<String> = Vec::new();
