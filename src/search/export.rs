@@ -15,8 +15,9 @@
 //!   (A file per chapter would be as small to fetch, but a thousand files cost a build more
 //!   to write than their bytes do.)
 //! - `t/N.bin`: the same chapters' terms, for quoted phrases: for each document, the numbers of
-//!   the terms of its title, section title and text, in order (`term_files`). `meta.json` gives
-//!   each chapter's length (`term_bytes`), fetched by range as the fragments are. A phrase is
+//!   the terms of its title, section title and text, in order (`term_files`); and
+//!   `t/lengths.bin`, each document's length there as a varint, so that the client fetches a
+//!   document's terms alone, by range, as it fetches a fragment. A phrase is
 //!   checked in the best sections with all its words, one after another, rather than looked up
 //!   in an index of word pairs: such an index took a fifth of a build's time.
 //!
@@ -75,9 +76,6 @@ struct Meta<'a> {
     fragment_bytes: Vec<u32>,
     /// The bytes a term's number takes in the `t/N.bin` files.
     term_width: usize,
-    /// The length in bytes of each chapter's terms in its `t/N.bin` file (chapters
-    /// `fragment_pack` to a file, as the fragments).
-    term_bytes: Vec<u32>,
     /// A quoted phrase is looked for in at most this many sections (`query::PHRASE_CANDIDATES`).
     phrase_candidates: usize,
 }
@@ -128,7 +126,7 @@ pub fn export(manual: &Manual, corpus: &Corpus) -> Vec<OutputFile> {
         numbers,
     } = phase("  search postings and shards", || write_shards(corpus));
     let width = number_width(shards_terms(&numbers));
-    let (terms, term_bytes) = phase("  search term files", || {
+    let terms = phase("  search term files", || {
         term_files(corpus, &by_chapter, &numbers, width)
     });
     files.extend(terms);
@@ -205,7 +203,6 @@ pub fn export(manual: &Manual, corpus: &Corpus) -> Vec<OutputFile> {
         fragment_pack: FRAGMENT_PACK,
         fragment_bytes,
         term_width: width,
-        term_bytes,
         phrase_candidates: super::query::PHRASE_CANDIDATES,
     };
     files.push(OutputFile::new(
@@ -818,15 +815,15 @@ fn number_width(terms: usize) -> usize {
 /// each of its documents in order, for each field whose words make phrases (`PAIRED`: the
 /// title, the section's title, the text), the field's length as a varint and its terms'
 /// numbers (`numbers`), `width` bytes each, little-endian; so that the browser can check a
-/// phrase in a section. Also each chapter's length in its file. A file with nothing in it is
-/// not written.
+/// phrase in a section. And `t/lengths.bin`: each document's length in bytes in those files,
+/// as a varint, in document order. A file with nothing in it is not written.
 fn term_files(
     corpus: &Corpus,
     by_chapter: &[Vec<u32>],
     numbers: &[u32],
     width: usize,
-) -> (Vec<OutputFile>, Vec<u32>) {
-    let (files, lengths): (Vec<Option<OutputFile>>, Vec<Vec<u32>>) = by_chapter
+) -> Vec<OutputFile> {
+    let (files, lengths): (Vec<Option<OutputFile>>, Vec<Vec<u8>>) = by_chapter
         .par_chunks(FRAGMENT_PACK)
         .enumerate()
         .map(|(p, chapters)| {
@@ -841,26 +838,27 @@ fn term_files(
                 })
                 .sum();
             let mut bytes = Vec::with_capacity(room);
-            let mut lengths = Vec::with_capacity(chapters.len());
-            for ids in chapters {
+            let mut lengths = Vec::new();
+            for &d in chapters.iter().flatten() {
                 let start = bytes.len();
-                for &d in ids {
-                    for f in super::PAIRED {
-                        let terms = &corpus.docs[d as usize].terms[f as usize];
-                        varint(&mut bytes, terms.len() as u32);
-                        for &t in terms {
-                            bytes.extend_from_slice(&numbers[t as usize].to_le_bytes()[..width]);
-                        }
+                for f in super::PAIRED {
+                    let terms = &corpus.docs[d as usize].terms[f as usize];
+                    varint(&mut bytes, terms.len() as u32);
+                    for &t in terms {
+                        bytes.extend_from_slice(&numbers[t as usize].to_le_bytes()[..width]);
                     }
                 }
-                lengths.push(u32::try_from(bytes.len() - start).expect("a chapter under 4 GB"));
+                let length = u32::try_from(bytes.len() - start).expect("a document under 4 GB");
+                varint(&mut lengths, length);
             }
             let file =
                 (!bytes.is_empty()).then(|| OutputFile::new(format!("search/t/{p}.bin"), bytes));
             (file, lengths)
         })
         .unzip();
-    (files.into_iter().flatten().collect(), lengths.concat())
+    let mut files: Vec<OutputFile> = files.into_iter().flatten().collect();
+    files.push(OutputFile::new("search/t/lengths.bin", lengths.concat()));
+    files
 }
 
 /// A score × `SCORE_SCALE`, rounded half away from zero as `f32::round` does (which, on a
@@ -971,45 +969,49 @@ mod tests {
         let by_chapter: Vec<Vec<u32>> = (0..5)
             .map(|c| (c * 5..(c * 5 + 5).min(23)).collect())
             .collect();
-        for width in [2, 4] {
-            let (files, lengths) = term_files(&corpus, &by_chapter, &numbers, width);
-            assert_eq!(lengths.len(), 5);
-            // Five chapters, eight a file: one file.
-            assert_eq!(files.len(), 1);
-            assert_eq!(files[0].path, "search/t/0.bin");
-            let b = &files[0].bytes;
-            assert_eq!(b.len(), lengths.iter().sum::<u32>() as usize);
-            let mut at = 0;
-            for (c, docs) in by_chapter.iter().enumerate() {
-                let start = at;
-                for &d in docs {
-                    for f in crate::search::PAIRED {
-                        let (mut len, mut shift) = (0usize, 0);
-                        loop {
-                            let byte = b[at];
-                            at += 1;
-                            len |= usize::from(byte & 0x7f) << shift;
-                            shift += 7;
-                            if byte & 0x80 == 0 {
-                                break;
-                            }
-                        }
-                        let mut found = Vec::new();
-                        for _ in 0..len {
-                            let mut n = [0u8; 4];
-                            n[..width].copy_from_slice(&b[at..at + width]);
-                            at += width;
-                            found.push(terms[u32::from_le_bytes(n) as usize].clone());
-                        }
-                        let wanted: Vec<String> = corpus.docs[d as usize].terms[f as usize]
-                            .iter()
-                            .map(|&t| corpus.vocabulary[t as usize].clone())
-                            .collect();
-                        assert_eq!(found, wanted, "document {d}, field {f:?}");
-                    }
+        let varint_at = |b: &[u8], at: &mut usize| {
+            let (mut n, mut shift) = (0usize, 0);
+            loop {
+                let byte = b[*at];
+                *at += 1;
+                n |= usize::from(byte & 0x7f) << shift;
+                shift += 7;
+                if byte & 0x80 == 0 {
+                    return n;
                 }
-                assert_eq!(at - start, lengths[c] as usize, "chapter {c}");
             }
+        };
+        for width in [2, 4] {
+            let files = term_files(&corpus, &by_chapter, &numbers, width);
+            // Five chapters, eight a file: one file, and the lengths.
+            let paths: Vec<&str> = files.iter().map(|f| f.path.as_str()).collect();
+            assert_eq!(paths, ["search/t/0.bin", "search/t/lengths.bin"]);
+            let (b, lengths) = (&files[0].bytes, &files[1].bytes);
+            let (mut at, mut at_length) = (0, 0);
+            for d in 0..23 {
+                let start = at;
+                for f in crate::search::PAIRED {
+                    let len = varint_at(b, &mut at);
+                    let mut found = Vec::new();
+                    for _ in 0..len {
+                        let mut n = [0u8; 4];
+                        n[..width].copy_from_slice(&b[at..at + width]);
+                        at += width;
+                        found.push(terms[u32::from_le_bytes(n) as usize].clone());
+                    }
+                    let wanted: Vec<String> = corpus.docs[d].terms[f as usize]
+                        .iter()
+                        .map(|&t| corpus.vocabulary[t as usize].clone())
+                        .collect();
+                    assert_eq!(found, wanted, "document {d}, field {f:?}");
+                }
+                assert_eq!(
+                    varint_at(lengths, &mut at_length),
+                    at - start,
+                    "document {d}"
+                );
+            }
+            assert_eq!((at, at_length), (b.len(), lengths.len()));
         }
         assert_eq!(number_width(65_536), 2);
         assert_eq!(number_width(65_537), 4);

@@ -135,7 +135,7 @@
     this.load = load;        // load(path, "bytes", signal, [start, end]?) -> Promise<ArrayBuffer>
     this.shards = new Map(); // file -> Promise<Shard>
     this.fragments = new Map(); // chapter -> { loading: Promise<fragment>, signal }
-    this.chapterTerms = new Map(); // chapter -> { loading: Promise<its documents' terms>, signal }
+    this.docTerms = new Map(); // document -> { loading: Promise<its fields' terms>, signal }
     this.packs = new Map();     // c/ or t/ file -> Promise<its whole bytes>, once a server sends whole files
     this.wholeFiles = false;    // whether the server ignores range requests
     this.fetched = 0;        // bytes of index fetched (meta.json and shards), for measurements
@@ -447,15 +447,9 @@
       function step() {
         if (signal && signal.aborted) return [];
         if (kept.length >= limit || next >= candidates.length) return kept;
-        // The next candidates, up to eight chapters' worth, looked at together.
-        var batch = [];
-        var chapters = new Set();
-        while (next < candidates.length) {
-          var c = self.chapterOf(candidates[next].doc);
-          if (!chapters.has(c) && chapters.size === 8) break;
-          chapters.add(c);
-          batch.push(candidates[next++]);
-        }
+        // The next candidates, up to as many as are wanted, looked at together.
+        var batch = candidates.slice(next, next + Math.max(limit - kept.length, 4));
+        next += batch.length;
         return Promise.all(batch.map(function (h) { return self.documentTerms(h.doc, signal); })).then(function (docs) {
           for (var i = 0; i < batch.length && kept.length < limit; i++) {
             if (pairs.every(function (pair) { return adjacent(docs[i], pair[0], pair[1]); })) kept.push(batch[i]);
@@ -484,25 +478,18 @@
     return lo;
   };
 
-  // Chapter `c`'s bytes in the files `dir`N`ext`, `meta.fragment_pack` chapters a file, whose
-  // lengths are `lengths`: asked for with a range request. A server that ignores the range
-  // sends the whole file, which is then kept for its other chapters. `counted(n)` is told the
-  // bytes fetched.
-  Engine.prototype.chapterBytes = function (c, dir, ext, lengths, signal, counted) {
+  // Bytes [start, end) of the file `file` (under `base`), asked for with a range request. A
+  // server that ignores the range sends the whole file, which is then kept for the other
+  // ranges asked of it. `counted(n)` is told the bytes fetched.
+  Engine.prototype.rangeBytes = function (file, start, end, signal, counted) {
     var self = this;
-    var meta = this.meta;
-    var pack = Math.floor(c / meta.fragment_pack);
-    var file = dir + pack + ext;
-    var start = 0;
-    for (var k = pack * meta.fragment_pack; k < c; k++) start += lengths[k];
-    var end = start + lengths[c];
     var bytes = this.packs.get(file);
     if (!bytes) {
       var ranged = !this.wholeFiles;
       bytes = this.load(this.base + file, "bytes", signal, ranged ? [start, end] : null).then(function (got) {
         counted(got.byteLength);
         // More than was asked for is the whole file: this server ignores ranges, so files
-        // are fetched whole from now on, and this one is kept for its other chapters.
+        // are fetched whole from now on, and this one is kept for its other ranges.
         if (got.byteLength !== end - start) {
           self.wholeFiles = true;
           self.packs.set(file, Promise.resolve(got));
@@ -521,7 +508,17 @@
     });
   };
 
-  // Loaded once for each chapter in `cache` (chapter -> { loading, signal }) by `make(c)`;
+  // Chapter `c`'s bytes in the files `dir`N`ext`, `meta.fragment_pack` chapters a file, whose
+  // lengths are `lengths`.
+  Engine.prototype.chapterBytes = function (c, dir, ext, lengths, signal, counted) {
+    var meta = this.meta;
+    var pack = Math.floor(c / meta.fragment_pack);
+    var start = 0;
+    for (var k = pack * meta.fragment_pack; k < c; k++) start += lengths[k];
+    return this.rangeBytes(dir + pack + ext, start, start + lengths[c], signal, counted);
+  };
+
+  // Loaded once for each key (a chapter or a document) in `cache` (key -> { loading, signal }) by `make()`;
   // one given up (its `signal` aborted while it loaded) or failed is loaded again when next
   // asked for.
   function once(cache, c, signal, make) {
@@ -536,34 +533,56 @@
     return known.loading;
   }
 
-  // A document's terms' numbers, field by field (title, section title, text), from its
-  // chapter's t/N.bin (see src/search/export.rs `term_files`).
-  Engine.prototype.documentTerms = function (doc, signal) {
+  // Where each document's terms are in its t/N.bin file: [file, start, end] by document, from
+  // t/lengths.bin (each one's length, as varints), loaded once.
+  Engine.prototype.termPlaces = function () {
     var self = this;
     var meta = this.meta;
-    var c = this.chapterOf(doc);
-    return once(this.chapterTerms, c, signal, function () {
-      return self.chapterBytes(c, "t/", ".bin", meta.term_bytes, signal, function (n) { self.fetched += n; }).then(function (buffer) {
+    if (!this.termPlacesPromise) {
+      this.termPlacesPromise = this.load(this.base + "t/lengths.bin", "bytes").then(function (buffer) {
+        self.fetched += buffer.byteLength;
+        var bytes = new Uint8Array(buffer);
+        var starts = meta.chapter_docs;
+        var places = new Array(meta.docs);
+        var at = 0, pack = -1, offset = 0;
+        for (var d = 0; d < meta.docs; d++) {
+          var len = 0, shift = 0, b;
+          do { b = bytes[at++]; len += (b & 0x7f) * Math.pow(2, shift); shift += 7; } while (b & 0x80);
+          var p = Math.floor(self.chapterOf(d) / meta.fragment_pack);
+          if (p !== pack) { pack = p; offset = 0; }
+          places[d] = ["t/" + p + ".bin", offset, offset + len];
+          offset += len;
+        }
+        return places;
+      });
+      this.termPlacesPromise.catch(function () { self.termPlacesPromise = null; });
+    }
+    return this.termPlacesPromise;
+  };
+
+  // A document's terms' numbers, field by field (title, section title, text), from its
+  // chapter's t/N.bin (see src/search/export.rs `term_files`), fetched alone by range.
+  Engine.prototype.documentTerms = function (doc, signal) {
+    var self = this;
+    var width = this.meta.term_width;
+    return once(this.docTerms, doc, signal, function () {
+      return self.termPlaces().then(function (places) {
+        var place = places[doc];
+        return self.rangeBytes(place[0], place[1], place[2], signal, function (n) { self.fetched += n; });
+      }).then(function (buffer) {
         var bytes = new Uint8Array(buffer);
         var view = new DataView(buffer);
-        var width = meta.term_width;
-        var docs = [];
+        var fields = [];
         var at = 0;
-        while (at < bytes.length) {
-          var fields = [];
-          for (var f = 0; f < 3; f++) {
-            var len = 0, shift = 0, b;
-            do { b = bytes[at++]; len += (b & 0x7f) * Math.pow(2, shift); shift += 7; } while (b & 0x80);
-            var terms = new Uint32Array(len);
-            for (var i = 0; i < len; i++, at += width) terms[i] = width === 2 ? view.getUint16(at, true) : view.getUint32(at, true);
-            fields.push(terms);
-          }
-          docs.push(fields);
+        for (var f = 0; f < 3; f++) {
+          var len = 0, shift = 0, b;
+          do { b = bytes[at++]; len += (b & 0x7f) * Math.pow(2, shift); shift += 7; } while (b & 0x80);
+          var terms = new Uint32Array(len);
+          for (var i = 0; i < len; i++, at += width) terms[i] = width === 2 ? view.getUint16(at, true) : view.getUint32(at, true);
+          fields.push(terms);
         }
-        return docs;
+        return fields;
       });
-    }).then(function (docs) {
-      return docs[doc - meta.chapter_docs[c]] || [];
     });
   };
 
