@@ -7,11 +7,16 @@ import { serve } from "../tests/browser/server.mjs";
 import { createRequire } from "node:module";
 
 const [site, ...queries] = process.argv.slice(2);
-const out = { bytes: [], browser: [] };
+const out = { bytes: [], phrases: [], browser: [] };
 for (const q of queries) {
   const engine = loadEngine(site);
   const hits = await search(engine, q, 10);
   out.bytes.push({ query: q, index: engine.fetched, excerpts: engine.fetchedExcerpts, hits: hits.length });
+  // The same words as a quoted phrase: the index fetched includes the terms of the sections
+  // checked for it.
+  const quoted = loadEngine(site);
+  const found = await search(quoted, `"${q}"`, 10);
+  out.phrases.push({ query: q, index: quoted.fetched, checked: quoted.docTerms.size, hits: found.length });
 }
 
 const require = createRequire(new URL("../tests/browser/package.json", import.meta.url));

@@ -6,7 +6,8 @@
   the ratio of the medians and as the median of each round's own ratio;
 - the size of search/ against the rest of the site (the HTML and its assets);
 - bytes the browser's client fetches for each two-word query (index: meta.json and shards;
-  excerpts: the chapter fragments of the ten results shown), with a fresh client each time;
+  excerpts: the chapter fragments of the ten results shown), with a fresh client each time,
+  and for the same words quoted, as a phrase (index: with the terms of the sections checked);
 - in headless Chromium, the time from the last keystroke to the results on the page (each
   query in three fresh pages, TRIALS=N to change, and the median kept).
 
@@ -181,6 +182,10 @@ def main():
         print(f"\nindex fetched per query: median {statistics.median(idx) / 1024:.0f} KB, max {max(idx) / 1024:.0f} KB; "
               f"results after the last keystroke (each query's median): median {statistics.median(ms):.0f} ms, "
               f"max {max(ms):.0f} ms; slowest single run {max(every):.0f} ms")
+        quoted = [b["index"] for b in client["phrases"]]
+        checked = [b["checked"] for b in client["phrases"]]
+        print(f"\nthe same queries quoted, as phrases: index fetched median {statistics.median(quoted) / 1024:.0f} KB, "
+              f"max {max(quoted) / 1024:.0f} KB (with the terms of the {min(checked)}-{max(checked)} sections checked for the phrase)")
         if args.pagefind:
             copy = os.path.join(work, "pagefind-site")
             shutil.copytree(site, copy, ignore=shutil.ignore_patterns("search"))
