@@ -422,9 +422,9 @@
   };
 
   // The first `limit` of `candidates` (in order) with every phrase: each adjacent pair of a
-  // phrase's terms side by side in the section's title, its chapter's title or its text. The
-  // candidates' chapters' terms are loaded a few chapters at a time, in the candidates' order,
-  // until enough are found. With `signal` aborted, none are.
+  // phrase's terms side by side in the chapter's title, the section's title or its text. The
+  // candidates' terms are loaded a few at a time, in the candidates' order, until enough are
+  // found. With `signal` aborted, none are.
   Engine.prototype.withPhrases = function (candidates, phrases, limit, signal) {
     var self = this;
     var terms = [];
@@ -518,9 +518,9 @@
     return this.rangeBytes(dir + pack + ext, start, start + lengths[c], signal, counted);
   };
 
-  // Loaded once for each key (a chapter or a document) in `cache` (key -> { loading, signal }) by `make()`;
-  // one given up (its `signal` aborted while it loaded) or failed is loaded again when next
-  // asked for.
+  // Loaded once for each key (a chapter or a document) in `cache` (key -> { loading, signal })
+  // by `make()`; one given up (its `signal` aborted while it loaded) or failed is loaded again
+  // when next asked for.
   function once(cache, c, signal, make) {
     var known = cache.get(c);
     if (!known || (known.signal && known.signal.aborted)) {
