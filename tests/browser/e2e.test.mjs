@@ -204,57 +204,27 @@ test("a question asked as a practitioner would ask it finds its section, and res
   assert.deepEqual(p.errors, []);
 });
 
-test("excerpts are fetched a chapter at a time with range requests, and a server without them shows the same results", async () => {
+// `query` searched at once (not a key at a time: one search, so each load is one of its
+// results'), from a server that answers range requests and from one that does not: each one's
+// results (as HTML), status, and the Range headers of the requests for files `watch` picks. The
+// ranged one must ask for ranges alone; the other must show the same results, with never more
+// requests (the whole file a server sends is kept for its other parts).
+async function withAndWithoutRanges(query, watch) {
   const shown = async (url) => {
     const p = await page();
     const asked = [];
-    p.on("request", (r) => { if (r.url().includes("/search/c/")) asked.push(r.headers()["range"]); });
+    p.on("request", (r) => { if (watch(r.url())) asked.push(r.headers()["range"]); });
     await p.goto(url + "search.html");
     await p.waitForFunction(() => document.querySelector("#search-part").options.length > 1);
-    // At once, not a key at a time: one search, so each load below is one of its results'.
-    await p.locator("#search-input").fill("placement review");
-    await p.waitForFunction(() => document.querySelector("#search-status").textContent.includes("\u201cplacement review\u201d"));
+    await p.locator("#search-input").fill(query);
+    await p.waitForFunction((q) => document.querySelector("#search-status").textContent.includes("\u201c" + q + "\u201d"), query);
     const results = await p.locator("#search-list .result").evaluateAll((els) => els.map((e) => e.innerHTML));
-    assert.deepEqual(p.errors, []);
-    await p.context().close();
-    return { results, asked };
-  };
-  const ranged = await shown(server.url);
-  assert.ok(ranged.results.length >= 3, "the query has results");
-  assert.ok(ranged.results.every((r) => /class="result-snippet">[^<]/.test(r)), "each result has its excerpt");
-  assert.match(ranged.results[0], /<mark>/);
-  assert.ok(ranged.asked.length > 0 && ranged.asked.every((r) => /^bytes=\d+-\d+$/.test(r || "")), ranged.asked.join(", "));
-  const whole = await serve(SITE, { ranges: false });
-  try {
-    const plain = await shown(whole.url);
-    assert.deepEqual(plain.results, ranged.results);
-    // The whole file a server sends is kept for its other chapters: never more fetches than
-    // with ranges.
-    assert.ok(plain.asked.length > 0 && plain.asked.length <= ranged.asked.length, plain.asked.join(", "));
-  } finally {
-    whole.close();
-  }
-});
-
-test("a quoted phrase fetches its candidates' terms by range, and a server without ranges shows the same results", async () => {
-  const shown = async (url) => {
-    const p = await page();
-    const asked = [];
-    // Each document's terms by range; where they are (t/lengths.bin), whole.
-    p.on("request", (r) => { if (r.url().includes("/search/t/") && !r.url().endsWith("/lengths.bin")) asked.push(r.headers()["range"]); });
-    await p.goto(url + "search.html");
-    await p.waitForFunction(() => document.querySelector("#search-part").options.length > 1);
-    await p.locator("#search-input").fill('"placement plan"');
-    await p.waitForFunction(() => /results? for/.test(document.querySelector("#search-status").textContent));
-    const results = await p.locator("#search-list .result a").evaluateAll((els) => els.map((e) => e.getAttribute("href")));
     const status = await p.locator("#search-status").innerText();
     assert.deepEqual(p.errors, []);
     await p.context().close();
     return { results, asked, status };
   };
   const ranged = await shown(server.url);
-  assert.equal(ranged.results[0], "chapters/placements-in-foster-care.html#the-placement-plan");
-  assert.doesNotMatch(ranged.status, /No section|None of/);
   assert.ok(ranged.asked.length > 0 && ranged.asked.every((r) => /^bytes=\d+-\d+$/.test(r || "")), ranged.asked.join(", "));
   const whole = await serve(SITE, { ranges: false });
   try {
@@ -264,6 +234,21 @@ test("a quoted phrase fetches its candidates' terms by range, and a server witho
   } finally {
     whole.close();
   }
+  return ranged;
+}
+
+test("excerpts are fetched a chapter at a time with range requests, and a server without them shows the same results", async () => {
+  const ranged = await withAndWithoutRanges("placement review", (url) => url.includes("/search/c/"));
+  assert.ok(ranged.results.length >= 3, "the query has results");
+  assert.ok(ranged.results.every((r) => /class="result-snippet">[^<]/.test(r)), "each result has its excerpt");
+  assert.match(ranged.results[0], /<mark>/);
+});
+
+test("a quoted phrase fetches its candidates' terms by range, and a server without ranges shows the same results", async () => {
+  // Each section's terms by range; where they are (t/lengths.bin), whole.
+  const ranged = await withAndWithoutRanges('"placement plan"', (url) => url.includes("/search/t/") && !url.endsWith("/lengths.bin"));
+  assert.match(ranged.results[0], /href="chapters\/placements-in-foster-care\.html#the-placement-plan"/);
+  assert.doesNotMatch(ranged.status, /No section|None of/);
   // Words all there but never side by side near the top: said so.
   const p = await page();
   await p.goto(server.url + "search.html");
