@@ -124,12 +124,12 @@ pub fn export(manual: &Manual, corpus: &Corpus) -> Vec<OutputFile> {
         mut files,
         ranges: shards,
         numbers,
+        terms,
     } = phase("  search postings and shards", || write_shards(corpus));
-    let width = number_width(shards_terms(&numbers));
-    let terms = phase("  search term files", || {
+    let width = number_width(terms);
+    files.extend(phase("  search term files", || {
         term_files(corpus, &by_chapter, &numbers, width)
-    });
-    files.extend(terms);
+    }));
     // The excerpts are made once the postings are gone, in the memory they held.
     let (fragments, fragment_bytes) = phase("  search fragments", || {
         let chapters = by_chapter
@@ -790,20 +790,18 @@ fn write_shards(corpus: &Corpus) -> Shards {
         files,
         ranges,
         numbers,
+        terms: next as usize,
     }
 }
 
-/// The shards' files, their [first term, last term, file], and each term's number (by term
-/// id; `u32::MAX` for a term no document has).
+/// The shards' files, their [first term, last term, file], each term's number (by term id;
+/// `u32::MAX` for a term no document has), and how many terms are numbered.
 struct Shards {
     files: Vec<OutputFile>,
     ranges: Vec<(String, String, String)>,
     numbers: Vec<u32>,
-}
-
-/// How many terms have a number (those some document has).
-fn shards_terms(numbers: &[u32]) -> usize {
-    numbers.iter().filter(|&&n| n != u32::MAX).count()
+    /// How many terms have a number (those some document has).
+    terms: usize,
 }
 
 /// The bytes a term's number takes in the `t/` files: two where every number fits, else four.
@@ -1095,6 +1093,7 @@ mod tests {
             files,
             ranges,
             numbers,
+            terms: count,
         } = write_shards(&corpus);
         assert_eq!(files.len(), ranges.len());
         assert!(files.len() > 8, "{} shards", files.len());
@@ -1127,6 +1126,7 @@ mod tests {
         sorted.dedup();
         assert_eq!(all, sorted);
         assert_eq!(all.len(), 400);
+        assert_eq!(count, 400);
     }
 
     #[test]
