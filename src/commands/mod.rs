@@ -471,8 +471,8 @@ pub fn search(
         Format::Text => {
             if hits.is_empty() {
                 println!("No results for {query:?}. Try fewer or other words.");
-            } else if let Some(partial) = found.partial {
-                println!("{}\n", crate::search::query::partial_note(query, partial));
+            } else if let Some(note) = found.note() {
+                println!("{note}\n");
             }
             for h in &hits {
                 let section = if h.section_title.is_empty() {

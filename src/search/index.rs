@@ -16,7 +16,9 @@ use tantivy::tokenizer::{PreTokenizedString, Token};
 use tantivy::{DocAddress, Index, IndexReader, IndexWriter, TantivyDocument, Term};
 
 use super::analyze::Analyzer;
-use super::query::{Clause, PHRASE_CANDIDATES, expand, marked_terms, parse};
+use super::query::{
+    APART_NOTE, Clause, PARTIAL_NOTE, PHRASE_CANDIDATES, expand, marked_terms, parse,
+};
 use super::{Corpus, Field, SearchDoc};
 use crate::html::escape;
 use crate::model::Manual;
@@ -52,6 +54,17 @@ pub struct Found {
     /// `Some((k, n))` where no document has all `n` parts of the query (words, phrases, the
     /// word being typed), and these have `k`, the most any has.
     pub partial: Option<(usize, usize)>,
+    /// Whether the parts these lack are the quoted phrases alone: they have every word, but
+    /// not side by side.
+    pub apart: bool,
+}
+
+impl Found {
+    /// What to say above the results, where they have only some of the query's parts.
+    pub fn note(&self) -> Option<&'static str> {
+        self.partial
+            .map(|_| if self.apart { APART_NOTE } else { PARTIAL_NOTE })
+    }
 }
 
 pub struct SearchIndex {
@@ -331,11 +344,12 @@ impl SearchIndex {
                     Found {
                         docs: candidates.into_iter().take(limit).collect(),
                         partial: Some((words.len(), n)),
+                        apart: true,
                     }
                 } else {
                     Found {
                         docs: found,
-                        partial: None,
+                        ..Found::default()
                     }
                 });
             }
@@ -344,7 +358,7 @@ impl SearchIndex {
         if !docs.is_empty() || n == 1 {
             return Ok(Found {
                 docs,
-                partial: None,
+                ..Found::default()
             });
         }
         // The most words any document has: a search for at least k finds something for
@@ -363,6 +377,7 @@ impl SearchIndex {
         Ok(Found {
             partial: (lo > 0).then_some((lo, n)),
             docs: found,
+            apart: false,
         })
     }
 
@@ -623,6 +638,13 @@ mod tests {
         // No section with all the words: the phrase is not looked for.
         let found = index.find("\"care review\" panel ", 10).unwrap();
         assert_eq!(found.partial, Some((2, 4)));
+        // What is said above the results: words missing, or only the phrase side by side.
+        let note = |query: &str| index.find(query, 10).unwrap().note();
+        assert_eq!(note("care review "), None);
+        assert_eq!(note("care review panel "), Some(PARTIAL_NOTE));
+        assert_eq!(note("\"review care\" "), Some(APART_NOTE));
+        assert_eq!(note("\"care review\" panel "), Some(PARTIAL_NOTE));
+        assert_eq!(note("\"review care\" filler "), Some(APART_NOTE));
     }
 
     #[test]

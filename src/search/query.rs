@@ -36,23 +36,8 @@ pub const QUESTION_WORDS: &[&str] = &[
 /// same).
 pub const PARTIAL_NOTE: &str = "No section has all of these words: these have the most of them.";
 /// Said above results that have all of a query's words but not its quoted ones side by side
-/// (`index::SearchIndex::find`; the browser's client says the same).
+/// (`index::Found::note`; the browser's client says the same).
 pub const APART_NOTE: &str = "None of the best sections with these words has the quoted ones side by side: these have all the words.";
-
-/// What to say above results with only `partial.0` of the `partial.1` parts of `query`.
-pub fn partial_note(query: &str, partial: (usize, usize)) -> &'static str {
-    let phrases = parse(query, &Analyzer::default())
-        .iter()
-        .filter(|c| matches!(c, Clause::Phrase(_)))
-        .count();
-    // Only the phrases missing: every word is there (where words are missing, fewer than all
-    // of them are, and the phrases are not looked for).
-    if phrases > 0 && partial.0 + phrases == partial.1 {
-        APART_NOTE
-    } else {
-        PARTIAL_NOTE
-    }
-}
 
 /// Whether `word` (as typed) is one of `QUESTION_WORDS`.
 pub fn is_question_word(word: &str) -> bool {
@@ -202,15 +187,6 @@ mod tests {
         ] {
             assert_eq!(p(complete), words(&["strategi", "discuss"]), "{complete}");
         }
-    }
-
-    #[test]
-    fn the_note_says_whether_words_or_only_the_phrases_are_missing() {
-        // "care review visit": three words; quoted "care review": two words and a phrase.
-        assert_eq!(partial_note("care review visit ", (2, 3)), PARTIAL_NOTE);
-        assert_eq!(partial_note("\"care review\" ", (2, 3)), APART_NOTE);
-        assert_eq!(partial_note("\"care review\" visit ", (2, 4)), PARTIAL_NOTE);
-        assert_eq!(partial_note("\"care review\" visit ", (3, 4)), APART_NOTE);
     }
 
     #[test]
