@@ -107,3 +107,18 @@ test("a phrase no section near the top has gives those sections, said to have al
   assert.equal(hits.apart, true);
   assert.equal(words.apart, undefined);
 });
+
+test("a shard of another version (a browser's cached copy of an older build) fails the search instead of being misread", async () => {
+  loadEngine(SITE);
+  const { Engine } = globalThis.ProcbookSearch;
+  const fs = await import("node:fs");
+  const path = await import("node:path");
+  // The site's own files, but every shard marked as the version before (PBS1).
+  const engine = new Engine("search/", async (p) => {
+    const bytes = new Uint8Array(fs.readFileSync(path.join(SITE, p)));
+    if (p.startsWith("search/s/")) bytes[3] = "1".charCodeAt(0);
+    return bytes.buffer;
+  });
+  await engine.ready();
+  await assert.rejects(engine.search("missing child"), /not a search shard of this version/);
+});

@@ -186,7 +186,7 @@
   }
   // A term's postings, decoded once: its documents in order, and their scores.
   function Postings(docs, scores) { this.docs = docs; this.scores = scores; }
-  var NO_POSTINGS = new Postings(new Uint32Array(0), null);
+  var NO_POSTINGS = new Postings(new Uint32Array(0), new Float64Array(0));
 
   Shard.prototype.postings = function (term) {
     var entry = this.terms.get(term);
@@ -461,6 +461,14 @@
     });
   };
 
+  // The LEB128 varint at `cursor.at` in `bytes`, moving the cursor past it. (A shard's postings
+  // read theirs inline: there are thousands of them.)
+  function readVarint(bytes, cursor) {
+    var n = 0, shift = 0, b;
+    do { b = bytes[cursor.at++]; n += (b & 0x7f) * Math.pow(2, shift); shift += 7; } while (b & 0x80);
+    return n;
+  }
+
   // Whether `a` is followed by `b` in one of a document's fields.
   function adjacent(fields, a, b) {
     for (var f = 0; f < fields.length; f++) {
@@ -542,12 +550,10 @@
       this.termPlacesPromise = this.load(this.base + "t/lengths.bin", "bytes").then(function (buffer) {
         self.fetched += buffer.byteLength;
         var bytes = new Uint8Array(buffer);
-        var starts = meta.chapter_docs;
         var places = new Array(meta.docs);
-        var at = 0, pack = -1, offset = 0;
+        var cursor = { at: 0 }, pack = -1, offset = 0;
         for (var d = 0; d < meta.docs; d++) {
-          var len = 0, shift = 0, b;
-          do { b = bytes[at++]; len += (b & 0x7f) * Math.pow(2, shift); shift += 7; } while (b & 0x80);
+          var len = readVarint(bytes, cursor);
           var p = Math.floor(self.chapterOf(d) / meta.fragment_pack);
           if (p !== pack) { pack = p; offset = 0; }
           places[d] = ["t/" + p + ".bin", offset, offset + len];
@@ -573,12 +579,13 @@
         var bytes = new Uint8Array(buffer);
         var view = new DataView(buffer);
         var fields = [];
-        var at = 0;
+        var cursor = { at: 0 };
         for (var f = 0; f < 3; f++) {
-          var len = 0, shift = 0, b;
-          do { b = bytes[at++]; len += (b & 0x7f) * Math.pow(2, shift); shift += 7; } while (b & 0x80);
+          var len = readVarint(bytes, cursor);
+          var at = cursor.at;
           var terms = new Uint32Array(len);
           for (var i = 0; i < len; i++, at += width) terms[i] = width === 2 ? view.getUint16(at, true) : view.getUint32(at, true);
+          cursor.at = at;
           fields.push(terms);
         }
         return fields;
